@@ -1,0 +1,29 @@
+# Thin wrapper: `make`, `make check`, `make run`.  The build is meson's.
+BUILD ?= build
+
+.PHONY: all check check-unit check-functional run clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	./configure --builddir=$(BUILD)
+
+# Every test suite; ends with the line "N passed, N failed, N skipped".
+check: all
+	python3 scripts/run-tests.py $(BUILD)
+
+check-unit: all
+	python3 scripts/run-tests.py $(BUILD) --suite unit
+
+check-functional: all
+	python3 scripts/run-tests.py $(BUILD) --suite functional
+
+# Boot the bundled demo guest: it prints on the serial console and
+# powers off, so the process exits 0.
+run: all
+	$(BUILD)/qkvm-system-x86_64 -nographic -no-reboot \
+	    -kernel $(BUILD)/tests/guests/demo.elf -append "hello from make run"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,345 @@
+/*
+ * 16550A UART (National Semiconductor PC16550D data sheet; register
+ * numbers and bits below are from its "Register Summary" table).
+ *
+ * Transmit is synchronous: a byte written to THR goes to the chardev at
+ * once and THR is empty again, as QEMU does.  Receive has the 16-byte
+ * FIFO.  The interrupt line follows IIR: asserted while any enabled
+ * condition is pending.  QEMU ignores MCR.OUT2 for the ISA IRQ; so do we.
+ */
+#include "hw/char/serial.h"
+#include "qemu/log.h"
+
+#include <string.h>
+
+#define UART_RBR 0   /* read, DLAB=0 */
+#define UART_THR 0   /* write, DLAB=0 */
+#define UART_IER 1
+#define UART_IIR 2   /* read */
+#define UART_FCR 2   /* write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
+
+#define IER_RDI  0x01   /* received data available */
+#define IER_THRI 0x02   /* THR empty */
+#define IER_RLSI 0x04   /* receiver line status */
+#define IER_MSI  0x08   /* modem status */
+
+#define IIR_NO_INT 0x01
+#define IIR_MSI    0x00
+#define IIR_THRI   0x02
+#define IIR_RDI    0x04
+#define IIR_RLSI   0x06
+#define IIR_CTI    0x0c
+#define IIR_FIFO   0xc0
+
+#define FCR_ENABLE   0x01
+#define FCR_CLEAR_RX 0x02
+#define FCR_CLEAR_TX 0x04
+
+#define LCR_DLAB 0x80
+
+#define MCR_DTR  0x01
+#define MCR_RTS  0x02
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
+#define MCR_LOOP 0x10
+
+#define LSR_DR   0x01
+#define LSR_OE   0x02
+#define LSR_BI   0x10
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+#define LSR_INT_ANY 0x1e
+
+#define MSR_DCTS 0x01
+#define MSR_DDSR 0x02
+#define MSR_TERI 0x04
+#define MSR_DDCD 0x08
+#define MSR_CTS  0x10
+#define MSR_DSR  0x20
+#define MSR_RI   0x40
+#define MSR_DCD  0x80
+#define MSR_ANY_DELTA 0x0f
+
+#define FIFO_SIZE 16
+
+struct SerialState {
+    GMutex lock;
+    uint16_t divider;
+    uint8_t ier, iir, fcr, lcr, mcr, lsr, msr, scr;
+    bool thr_ipending;          /* THR-empty interrupt not yet acknowledged */
+    uint8_t rx_fifo[FIFO_SIZE];
+    unsigned rx_head, rx_count;
+    qemu_irq irq;
+    Chardev *chr;
+};
+
+static void serial_update_irq(SerialState *s)
+{
+    uint8_t iir = IIR_NO_INT;
+
+    if ((s->ier & IER_RLSI) && (s->lsr & LSR_INT_ANY)) {
+        iir = IIR_RLSI;
+    } else if ((s->ier & IER_RDI) && (s->lsr & LSR_DR)) {
+        iir = IIR_RDI;
+    } else if ((s->ier & IER_THRI) && s->thr_ipending) {
+        iir = IIR_THRI;
+    } else if ((s->ier & IER_MSI) && (s->msr & MSR_ANY_DELTA)) {
+        iir = IIR_MSI;
+    }
+    s->iir = iir | ((s->fcr & FCR_ENABLE) ? IIR_FIFO : 0);
+    qemu_set_irq(s->irq, !(iir & IIR_NO_INT));
+}
+
+static unsigned rx_capacity(SerialState *s)
+{
+    return (s->fcr & FCR_ENABLE) ? FIFO_SIZE : 1;
+}
+
+static void rx_push(SerialState *s, uint8_t byte)
+{
+    if (s->rx_count >= rx_capacity(s)) {
+        s->lsr |= LSR_OE;
+        return;
+    }
+    s->rx_fifo[(s->rx_head + s->rx_count) % FIFO_SIZE] = byte;
+    s->rx_count++;
+    s->lsr |= LSR_DR;
+}
+
+static void rx_clear(SerialState *s)
+{
+    s->rx_head = s->rx_count = 0;
+    s->lsr &= ~LSR_DR;
+}
+
+/* Loopback wires MCR outputs to MSR inputs (data sheet, MCR bit 4). */
+static void update_msr_loopback(SerialState *s)
+{
+    uint8_t old = s->msr;
+    uint8_t m = 0;
+
+    if (s->mcr & MCR_RTS) m |= MSR_CTS;
+    if (s->mcr & MCR_DTR) m |= MSR_DSR;
+    if (s->mcr & MCR_OUT1) m |= MSR_RI;
+    if (s->mcr & MCR_OUT2) m |= MSR_DCD;
+    if ((m ^ old) & MSR_CTS) m |= MSR_DCTS;
+    if ((m ^ old) & MSR_DSR) m |= MSR_DDSR;
+    if ((old & MSR_RI) && !(m & MSR_RI)) m |= MSR_TERI;
+    if ((m ^ old) & MSR_DCD) m |= MSR_DDCD;
+    s->msr = m | (old & MSR_ANY_DELTA);
+}
+
+static void serial_transmit(SerialState *s, uint8_t byte)
+{
+    if (s->mcr & MCR_LOOP) {
+        rx_push(s, byte);
+    } else {
+        qemu_chr_write_all(s->chr, &byte, 1);
+    }
+    s->lsr |= LSR_THRE | LSR_TEMT;
+    s->thr_ipending = true;
+}
+
+static uint64_t serial_read(void *opaque, uint64_t addr, unsigned size)
+{
+    SerialState *s = opaque;
+    uint8_t ret = 0;
+    bool room = false;
+
+    g_mutex_lock(&s->lock);
+    switch (addr) {
+    case UART_RBR:
+        if (s->lcr & LCR_DLAB) {
+            ret = s->divider & 0xff;
+            break;
+        }
+        if (s->rx_count) {
+            ret = s->rx_fifo[s->rx_head];
+            s->rx_head = (s->rx_head + 1) % FIFO_SIZE;
+            if (--s->rx_count == 0) {
+                s->lsr &= ~LSR_DR;
+            }
+            room = true;
+        }
+        serial_update_irq(s);
+        break;
+    case UART_IER:
+        ret = (s->lcr & LCR_DLAB) ? s->divider >> 8 : s->ier;
+        break;
+    case UART_IIR:
+        ret = s->iir;
+        /* reading IIR acknowledges a THR-empty interrupt */
+        if ((ret & 0x0f) == IIR_THRI) {
+            s->thr_ipending = false;
+            serial_update_irq(s);
+        }
+        break;
+    case UART_LCR:
+        ret = s->lcr;
+        break;
+    case UART_MCR:
+        ret = s->mcr;
+        break;
+    case UART_LSR:
+        ret = s->lsr;
+        /* reading LSR clears the error bits */
+        if (s->lsr & (LSR_BI | LSR_OE)) {
+            s->lsr &= ~(LSR_BI | LSR_OE);
+            serial_update_irq(s);
+        }
+        break;
+    case UART_MSR:
+        ret = s->msr;
+        if (s->msr & MSR_ANY_DELTA) {
+            s->msr &= ~MSR_ANY_DELTA;
+            serial_update_irq(s);
+        }
+        break;
+    case UART_SCR:
+        ret = s->scr;
+        break;
+    }
+    g_mutex_unlock(&s->lock);
+    if (room && s->chr) {
+        qemu_chr_fe_accept_input(s->chr);
+    }
+    return ret;
+}
+
+static void serial_write(void *opaque, uint64_t addr, uint64_t val,
+                         unsigned size)
+{
+    SerialState *s = opaque;
+    uint8_t v = val;
+
+    g_mutex_lock(&s->lock);
+    switch (addr) {
+    case UART_THR:
+        if (s->lcr & LCR_DLAB) {
+            s->divider = (s->divider & 0xff00) | v;
+            break;
+        }
+        s->thr_ipending = false;
+        serial_transmit(s, v);
+        serial_update_irq(s);
+        break;
+    case UART_IER:
+        if (s->lcr & LCR_DLAB) {
+            s->divider = (s->divider & 0x00ff) | (v << 8);
+            break;
+        }
+        /* enabling THRI while THR is empty raises it at once */
+        if ((v & IER_THRI) && !(s->ier & IER_THRI) && (s->lsr & LSR_THRE)) {
+            s->thr_ipending = true;
+        }
+        s->ier = v & 0x0f;
+        serial_update_irq(s);
+        break;
+    case UART_FCR:
+        if (v & FCR_CLEAR_RX) {
+            rx_clear(s);
+        }
+        s->fcr = v & 0xc9;   /* enable, DMA mode, trigger level */
+        serial_update_irq(s);
+        break;
+    case UART_LCR:
+        s->lcr = v;
+        break;
+    case UART_MCR:
+        s->mcr = v & 0x1f;
+        if (s->mcr & MCR_LOOP) {
+            update_msr_loopback(s);
+        } else {
+            s->msr = MSR_DCD | MSR_DSR | MSR_CTS;
+        }
+        serial_update_irq(s);
+        break;
+    case UART_LSR:
+    case UART_MSR:
+        break;   /* read-only */
+    case UART_SCR:
+        s->scr = v;
+        break;
+    }
+    g_mutex_unlock(&s->lock);
+}
+
+const IOBusOps serial_io_ops = {
+    .read = serial_read,
+    .write = serial_write,
+    .min_access = 1,
+    .max_access = 1,
+};
+
+static size_t serial_can_receive(void *opaque)
+{
+    SerialState *s = opaque;
+    size_t room;
+
+    g_mutex_lock(&s->lock);
+    room = (s->mcr & MCR_LOOP) ? 0 : rx_capacity(s) - s->rx_count;
+    g_mutex_unlock(&s->lock);
+    return room;
+}
+
+static void serial_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    SerialState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    for (size_t i = 0; i < len; i++) {
+        rx_push(s, buf[i]);
+    }
+    serial_update_irq(s);
+    g_mutex_unlock(&s->lock);
+}
+
+void serial_reset(void *opaque)
+{
+    SerialState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    s->divider = 12;        /* 9600 baud from the 1.8432 MHz clock */
+    s->ier = 0;
+    s->fcr = 0;
+    s->lcr = 0;
+    s->mcr = MCR_OUT2;
+    s->lsr = LSR_TEMT | LSR_THRE;
+    s->msr = MSR_DCD | MSR_DSR | MSR_CTS;
+    s->scr = 0;
+    s->thr_ipending = false;
+    rx_clear(s);
+    serial_update_irq(s);
+    g_mutex_unlock(&s->lock);
+}
+
+SerialState *serial_new(IOBus *bus, uint64_t base, qemu_irq irq,
+                        Chardev *chr, GError **errp)
+{
+    SerialState *s = g_new0(SerialState, 1);
+
+    g_mutex_init(&s->lock);
+    s->irq = irq;
+    s->chr = chr;
+    if (bus && !iobus_register(bus, base, 8, &serial_io_ops, s, "serial",
+                               errp)) {
+        g_free(s);
+        return NULL;
+    }
+    serial_reset(s);
+    if (chr) {
+        qemu_chr_fe_set_handlers(chr, serial_can_receive, serial_receive, s);
+    }
+    return s;
+}
+
+void serial_free(SerialState *s)
+{
+    g_mutex_clear(&s->lock);
+    g_free(s);
+}

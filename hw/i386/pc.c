@@ -1,0 +1,346 @@
+/*
+ * The `pc` machine: RAM split around the PCI hole, in-kernel irqchip and
+ * PIT, COM ports, CMOS, fw_cfg, PCI host, reset ports, ACPI and MP
+ * tables, and direct kernel boot (no firmware runs: the machine puts the
+ * kernel and its boot structures in RAM and starts the BSP at its entry).
+ */
+#include "hw/i386/pc.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/char/serial.h"
+#include "hw/nvram/fw_cfg.h"
+#include "system/kvm.h"
+#include "target/i386/kvm_i386.h"
+#include "qemu/error-report.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* COM1-COM4: I/O base and ISA IRQ (the PC/AT convention) */
+static const struct { uint16_t base; uint8_t irq; } pc_serial[PC_MAX_SERIAL] = {
+    { 0x3f8, 4 }, { 0x2f8, 3 }, { 0x3e8, 4 }, { 0x2e8, 3 },
+};
+
+static void pc_isa_irq_handler(void *opaque, int n, int level)
+{
+    MachineState *ms = opaque;
+    kvm_set_irq(ms->kvm, n, level);
+}
+
+void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
+{
+    const uint64_t high = 1ULL << 32;
+
+    if (len == 0) {
+        len = 1;
+    }
+    if (gpa < ms->below_4g_mem_size && len <= ms->below_4g_mem_size - gpa) {
+        return ms->ram + gpa;
+    }
+    if (gpa >= high && gpa - high < ms->above_4g_mem_size &&
+        len <= ms->above_4g_mem_size - (gpa - high)) {
+        return ms->ram + ms->below_4g_mem_size + (gpa - high);
+    }
+    return NULL;
+}
+
+static void *boot_gpa_to_hva(void *opaque, uint64_t gpa, uint64_t len)
+{
+    return machine_gpa_to_hva(opaque, gpa, len);
+}
+
+static bool pc_memory_init(MachineState *ms, GError **errp)
+{
+    /* QEMU's pc: RAM above 3 GiB moves above 4 GiB (the PCI hole) */
+    ms->below_4g_mem_size = MIN(ms->ram_size, PC_PCI_HOLE_START);
+    ms->above_4g_mem_size = ms->ram_size - ms->below_4g_mem_size;
+    ms->ram = mmap(NULL, ms->ram_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ms->ram == MAP_FAILED) {
+        ms->ram = NULL;
+        error_setg_errno(errp, errno, "cannot set up guest memory 'pc.ram'");
+        return false;
+    }
+    madvise(ms->ram, ms->ram_size, MADV_DONTDUMP);
+    if (!kvm_set_user_memory(ms->kvm, 0, ms->below_4g_mem_size, ms->ram, errp)) {
+        return false;
+    }
+    if (ms->above_4g_mem_size &&
+        !kvm_set_user_memory(ms->kvm, 1ULL << 32, ms->above_4g_mem_size,
+                             ms->ram + ms->below_4g_mem_size, errp)) {
+        return false;
+    }
+    return true;
+}
+
+/* -initrd "a args,b": split on ',' (",," is a comma); the file name is
+ * the text before the first space, the whole item is the module string. */
+static bool pc_read_images(MachineState *ms, PCMachineState *pcms,
+                           GError **errp)
+{
+    X86BootImages *img = &pcms->images;
+    gchar *data;
+    gsize len;
+    GError *err = NULL;
+
+    pcms->image_buffers = g_ptr_array_new_with_free_func(g_free);
+    if (!g_file_get_contents(ms->kernel_filename, &data, &len, &err)) {
+        error_setg(errp, "could not open kernel file '%s': %s",
+                   ms->kernel_filename, err->message);
+        g_error_free(err);
+        return false;
+    }
+    g_ptr_array_add(pcms->image_buffers, data);
+    img->kernel = (const uint8_t *)data;
+    img->kernel_size = len;
+    img->kernel_name = ms->kernel_filename;
+    img->cmdline = ms->kernel_cmdline ? ms->kernel_cmdline : "";
+
+    if (ms->initrd_filename) {
+        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GString) cur = g_string_new(NULL);
+        size_t n;
+
+        for (const char *p = ms->initrd_filename; ; p++) {
+            if (*p == ',' && p[1] == ',') {
+                g_string_append_c(cur, ',');
+                p++;
+            } else if (*p == ',' || *p == '\0') {
+                g_ptr_array_add(items, g_strdup(cur->str));
+                g_string_truncate(cur, 0);
+                if (!*p) {
+                    break;
+                }
+            } else {
+                g_string_append_c(cur, *p);
+            }
+        }
+        const uint8_t **bufs;
+        size_t *sizes;
+        const char **names;
+
+        n = items->len;
+        img->nr_initrd = n;
+        img->initrd = bufs = g_new0(const uint8_t *, n);
+        img->initrd_size = sizes = g_new0(size_t, n);
+        img->initrd_name = names = g_new0(const char *, n);
+        for (size_t i = 0; i < n; i++) {
+            const char *item = g_ptr_array_index(items, i);
+            g_autofree char *path = g_strndup(item, strcspn(item, " "));
+            if (!g_file_get_contents(path, &data, &len, &err)) {
+                error_setg(errp, "could not load initrd '%s': %s", path,
+                           err->message);
+                g_error_free(err);
+                return false;
+            }
+            g_ptr_array_add(pcms->image_buffers, data);
+            bufs[i] = (const uint8_t *)data;
+            sizes[i] = len;
+            names[i] = g_strdup(item);
+        }
+    }
+    return true;
+}
+
+/* Boot GDT: 0x10 code (32- or 64-bit as the entry needs), 0x18 data. */
+static void pc_write_boot_gdt(MachineState *ms, X86BootMode mode)
+{
+    uint64_t gdt[4] = {
+        0, 0,
+        mode == X86_BOOT_MODE_LONG64 ? 0x00af9b000000ffffULL
+                                     : 0x00cf9b000000ffffULL,
+        0x00cf93000000ffffULL,
+    };
+    memcpy(machine_gpa_to_hva(ms, X86_BOOT_GDT_ADDR, sizeof(gdt)), gdt,
+           sizeof(gdt));
+}
+
+/* Identity map of the low 4 GiB with 2 MiB pages: PML4, PDPT, 4 PDs. */
+static void pc_write_boot_page_tables(MachineState *ms)
+{
+    const uint64_t base = X86_BOOT_PAGE_TABLE_ADDR;
+    uint64_t *pml4 = machine_gpa_to_hva(ms, base, 6 * 4096);
+    uint64_t *pdpt = pml4 + 512;
+    uint64_t *pd = pml4 + 1024;
+
+    memset(pml4, 0, 6 * 4096);
+    pml4[0] = (base + 0x1000) | 0x03;                 /* present, writable */
+    for (int i = 0; i < 4; i++) {
+        pdpt[i] = (base + 0x2000 + i * 0x1000) | 0x03;
+    }
+    for (int i = 0; i < 4 * 512; i++) {
+        pd[i] = ((uint64_t)i << 21) | 0x83;           /* 2 MiB page */
+    }
+}
+
+static bool pc_load_boot(MachineState *ms, GError **errp)
+{
+    PCMachineState *pcms = ms->arch;
+    PCFirmwareConfig fw = {
+        .nr_cpus = ms->smp_cpus,
+        .apic_ids = pcms->apic_ids,
+        .ioapic_id = 0,
+        .pci_hole_start = ms->below_4g_mem_size,
+    };
+    X86BootRAM ram = {
+        .gpa_to_hva = boot_gpa_to_hva,
+        .opaque = ms,
+        .below_4g = ms->below_4g_mem_size,
+        .above_4g = ms->above_4g_mem_size,
+        .e820 = pcms->e820,
+        .e820_nr = pcms->e820_nr,
+        .rsdp_addr = PC_ACPI_TABLES_ADDR,
+    };
+
+    if (!pc_build_acpi(machine_gpa_to_hva(ms, PC_ACPI_TABLES_ADDR,
+                                          PC_ACPI_TABLES_SIZE),
+                       PC_ACPI_TABLES_SIZE, PC_ACPI_TABLES_ADDR, &fw)) {
+        error_setg(errp, "ACPI tables do not fit in 0x%x bytes",
+                   PC_ACPI_TABLES_SIZE);
+        return false;
+    }
+    if (!pc_build_mptable(machine_gpa_to_hva(ms, PC_MPTABLE_ADDR,
+                                             PC_MPTABLE_SIZE),
+                          PC_MPTABLE_SIZE, PC_MPTABLE_ADDR, &fw)) {
+        warn_report("MP table does not fit: guests must use ACPI to find CPUs");
+    }
+    if (!x86_load_kernel(&pcms->images, &ram, &pcms->boot, errp)) {
+        return false;
+    }
+    pc_write_boot_gdt(ms, pcms->boot.mode);
+    if (pcms->boot.mode == X86_BOOT_MODE_LONG64) {
+        pc_write_boot_page_tables(ms);
+    }
+    return true;
+}
+
+static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
+                           GError **errp)
+{
+    FWCfgState *fw = fw_cfg_new(boot_gpa_to_hva, ms);
+    g_autofree uint8_t *e820 = g_malloc0(pcms->e820_nr * 20);
+    uint8_t uuid[16] = { 0 };
+    const char *cmdline = ms->kernel_cmdline ? ms->kernel_cmdline : "";
+
+    pcms->fw_cfg = fw;
+    fw_cfg_add_bytes(fw, FW_CFG_UUID, uuid, sizeof(uuid));
+    fw_cfg_add_i64(fw, FW_CFG_RAM_SIZE, ms->ram_size);
+    fw_cfg_add_i16(fw, FW_CFG_NOGRAPHIC, 0);
+    fw_cfg_add_i16(fw, FW_CFG_NB_CPUS, ms->smp_cpus);
+    fw_cfg_add_i16(fw, FW_CFG_MAX_CPUS, ms->smp_cpus);
+    fw_cfg_add_i16(fw, FW_CFG_BOOT_MENU, 0);
+    fw_cfg_add_i32(fw, FW_CFG_IRQ0_OVERRIDE, 1);
+    fw_cfg_add_i32(fw, FW_CFG_KERNEL_SIZE, pcms->images.kernel_size);
+    fw_cfg_add_i32(fw, FW_CFG_CMDLINE_SIZE, strlen(cmdline) + 1);
+    fw_cfg_add_string(fw, FW_CFG_CMDLINE_DATA, cmdline);
+    /* "etc/e820": le64 address, le64 length, le32 type per entry */
+    for (size_t i = 0; i < pcms->e820_nr; i++) {
+        uint64_t a = GUINT64_TO_LE(pcms->e820[i].addr);
+        uint64_t l = GUINT64_TO_LE(pcms->e820[i].size);
+        uint32_t t = GUINT32_TO_LE(pcms->e820[i].type);
+        memcpy(e820 + i * 20, &a, 8);
+        memcpy(e820 + i * 20 + 8, &l, 8);
+        memcpy(e820 + i * 20 + 16, &t, 4);
+    }
+    if (!fw_cfg_add_file(fw, "etc/e820", e820, pcms->e820_nr * 20, errp) ||
+        !fw_cfg_init_io(fw, &ms->io, errp)) {
+        return false;
+    }
+    qemu_register_reset(ms, fw_cfg_reset, fw);
+    return true;
+}
+
+static bool pc_init(MachineState *ms, GError **errp)
+{
+    PCMachineState *pcms = g_new0(PCMachineState, 1);
+
+    ms->arch = pcms;
+    if (!ms->kernel_filename) {
+        error_setg(errp, "no kernel to boot: qkvm boots kernels directly "
+                   "(use -kernel); a BIOS is not supported");
+        return false;
+    }
+    if (!pc_memory_init(ms, errp) || !kvm_arch_init_vm(ms->kvm, ms, errp)) {
+        return false;
+    }
+    for (int i = 0; i < 16; i++) {
+        pcms->isa_irq[i] = qemu_allocate_irq(pc_isa_irq_handler, ms, i);
+    }
+    pcms->e820 = pc_e820_table(ms, &pcms->e820_nr);
+    pcms->apic_ids = g_new0(uint32_t, ms->smp_cpus);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        pcms->apic_ids[i] = x86_apicid_from_cpu_idx(ms->threads, ms->cores, i);
+    }
+    if (!pc_read_images(ms, pcms, errp)) {
+        return false;
+    }
+    for (int i = 0; i < PC_MAX_SERIAL; i++) {
+        SerialState *s;
+        if (!ms->serial_hds[i]) {
+            continue;
+        }
+        s = serial_new(&ms->io, pc_serial[i].base,
+                       pcms->isa_irq[pc_serial[i].irq], ms->serial_hds[i], errp);
+        if (!s) {
+            return false;
+        }
+        qemu_register_reset(ms, serial_reset, s);
+    }
+    if (!pc_cmos_init(ms, errp) || !pc_i440fx_init(ms, errp) ||
+        !pc_kbd_reset_init(ms, errp) || !pc_ioport80_init(ms, errp) ||
+        !pc_fw_cfg_init(ms, pcms, errp)) {
+        return false;
+    }
+    /* load once now so a bad image is reported before anything runs */
+    if (!pc_load_boot(ms, errp)) {
+        return false;
+    }
+    return x86_cpus_init(ms, &pcms->boot, errp);
+}
+
+static bool pc_reset(MachineState *ms, GError **errp)
+{
+    qemu_devices_reset(ms);
+    return pc_load_boot(ms, errp);
+}
+
+static const MachineClass pc_machine = {
+    .name = "pc-i440fx-7.2",
+    .alias = "pc",
+    .desc = "Standard PC (i440FX, direct kernel boot)",
+    .is_default = true,
+    .max_cpus = 288,
+    .init = pc_init,
+    .reset = pc_reset,
+};
+
+static const MachineClass *const machines[] = { &pc_machine };
+
+const MachineClass *machine_find(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(machines); i++) {
+        if (strcmp(machines[i]->name, name) == 0 ||
+            (machines[i]->alias && strcmp(machines[i]->alias, name) == 0)) {
+            return machines[i];
+        }
+    }
+    return NULL;
+}
+
+const MachineClass *machine_default(void)
+{
+    return machines[0];
+}
+
+void machine_list(FILE *f)
+{
+    fprintf(f, "Supported machines are:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(machines); i++) {
+        const MachineClass *mc = machines[i];
+        if (mc->alias) {
+            fprintf(f, "%-20s %s (alias of %s)\n", mc->alias, mc->desc, mc->name);
+        }
+        fprintf(f, "%-20s %s%s\n", mc->name, mc->desc,
+                mc->is_default ? " (default)" : "");
+    }
+}

@@ -1,0 +1,49 @@
+/*
+ * The i8042 keyboard controller, reduced to what a VM without a keyboard
+ * needs: the status port reads "no data, ready" and command 0xFE (pulse
+ * the reset line) resets the machine.  Other commands are ignored and
+ * traced under -d unimp; there is no keyboard or mouse behind it.
+ */
+#include "hw/i386/pc.h"
+#include "qemu/log.h"
+
+#define KBD_DATA_PORT     0x60
+#define KBD_STATUS_PORT   0x64
+#define KBD_CMD_RESET     0xfe
+#define KBD_STAT_SELFTEST 0x04   /* system flag: self test passed */
+#define KBD_STAT_UNLOCKED 0x10
+
+static uint64_t kbd_read(void *opaque, uint64_t addr, unsigned size)
+{
+    return addr == KBD_STATUS_PORT - KBD_DATA_PORT ?
+           KBD_STAT_SELFTEST | KBD_STAT_UNLOCKED : 0;
+}
+
+static void kbd_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
+{
+    MachineState *ms = opaque;
+
+    if (addr == KBD_STATUS_PORT - KBD_DATA_PORT && val == KBD_CMD_RESET) {
+        qemu_system_reset_request(ms, SHUTDOWN_CAUSE_GUEST_RESET);
+        return;
+    }
+    qemu_log_mask(LOG_UNIMP, "i8042: write 0x%02x to port 0x%x ignored\n",
+                  (unsigned)val, (unsigned)(KBD_DATA_PORT + addr));
+}
+
+static const IOBusOps kbd_ops = {
+    .read = kbd_read,
+    .write = kbd_write,
+    .min_access = 1,
+    .max_access = 1,
+};
+
+bool pc_kbd_reset_init(MachineState *ms, GError **errp)
+{
+    /* 0x60 and 0x64 with the unused 0x61-0x63 (0x61 is the in-kernel PIT's
+     * speaker port, handled by KVM before it reaches us) */
+    return iobus_register(&ms->io, KBD_DATA_PORT, 1, &kbd_ops, ms, "i8042",
+                          errp) &&
+           iobus_register(&ms->io, KBD_STATUS_PORT, 1, &kbd_ops, ms, "i8042",
+                          errp);
+}

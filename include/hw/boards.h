@@ -1,0 +1,90 @@
+/*
+ * The machine: RAM layout, vCPUs, buses, devices, boot.  It owns
+ * everything below it; no device state lives in globals.
+ */
+#ifndef HW_BOARDS_H
+#define HW_BOARDS_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hw/core/cpu.h"
+#include "system/iobus.h"
+#include "system/runstate.h"
+
+typedef struct KVMState KVMState;
+typedef struct MachineState MachineState;
+
+typedef struct MachineClass {
+    const char *name;
+    const char *alias;          /* "pc" for the versioned name */
+    const char *desc;
+    bool is_default;
+    unsigned max_cpus;
+    /* Build RAM, devices and vCPUs. */
+    bool (*init)(MachineState *ms, GError **errp);
+    /* Put the machine back at its power-on state (boot images reloaded). */
+    bool (*reset)(MachineState *ms, GError **errp);
+    void (*destroy)(MachineState *ms);
+} MachineClass;
+
+typedef void QEMUResetHandler(void *opaque);
+
+struct MachineState {
+    const MachineClass *mc;
+
+    /* configuration, from the command line */
+    uint64_t ram_size;
+    unsigned smp_cpus, sockets, cores, threads;
+    char *cpu_model;            /* -cpu argument, e.g. "qemu64,+x2apic" */
+    char *kernel_filename;
+    char *initrd_filename;
+    char *kernel_cmdline;
+    bool no_reboot;
+    bool no_shutdown;
+    struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */
+
+    /* guest memory: one host mapping, laid out by the machine */
+    uint8_t *ram;
+    uint64_t below_4g_mem_size, above_4g_mem_size;
+
+    IOBus io;                   /* port I/O */
+    IOBus mmio;                 /* memory-mapped I/O */
+    KVMState *kvm;
+    CPUState **cpus;
+    unsigned nr_cpus;
+
+    /* run state and requests (system/runstate.c, system/cpus.c) */
+    GMutex lock;
+    GCond cond;
+    RunState runstate;
+    ShutdownCause reset_request;
+    ShutdownCause shutdown_request;
+    bool exit_request;
+    int exit_status;
+    bool quitting;              /* vCPU threads leave their loop */
+    int wakeup_fd;              /* eventfd: wakes the main loop */
+
+    GArray *reset_handlers;     /* {handler, opaque}, called in order */
+    void *arch;                 /* e.g. PCMachineState */
+};
+
+/* Guest physical -> host pointer, NULL unless [gpa, gpa+len) is RAM. */
+void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
+
+void qemu_register_reset(MachineState *ms, QEMUResetHandler *fn, void *opaque);
+void qemu_devices_reset(MachineState *ms);
+
+/* machine table (hw/i386/pc.c, ...) */
+const MachineClass *machine_find(const char *name);
+const MachineClass *machine_default(void);
+void machine_list(FILE *f);
+
+/* vCPU threads (system/cpus.c) */
+bool cpus_start(MachineState *ms, GError **errp);
+void cpus_stop_threads(MachineState *ms);
+void cpus_kick_all(MachineState *ms);
+
+#endif

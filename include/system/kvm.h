@@ -1,0 +1,70 @@
+/*
+ * The KVM accelerator: /dev/kvm, the VM fd, memory slots, vCPU fds.
+ */
+#ifndef SYSTEM_KVM_H
+#define SYSTEM_KVM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+#include "hw/core/cpu.h"
+
+/* A capability we depend on, and why (printed when it is missing). */
+typedef struct KVMCapability {
+    int cap;
+    const char *name;
+    const char *why;
+} KVMCapability;
+#define KVM_CAP_INFO(c, reason) { KVM_CAP_##c, "KVM_CAP_" #c, reason }
+
+typedef struct KVMState {
+    int fd;                 /* /dev/kvm */
+    int vmfd;
+    int vcpu_mmap_size;
+    int nr_slots;
+    int max_vcpus;          /* KVM_CAP_MAX_VCPUS */
+    int recommended_vcpus;  /* KVM_CAP_NR_VCPUS */
+    int next_slot;
+} KVMState;
+
+/*
+ * Open the device, check the API version and every capability in the
+ * generic and the arch table.  Errors name the missing piece.
+ */
+KVMState *kvm_init(const char *device, GError **errp);
+void kvm_destroy(KVMState *s);
+/* KVM_CHECK_EXTENSION on the VM fd (falls back to /dev/kvm); <0 => 0. */
+int kvm_check_extension(KVMState *s, int cap);
+/* Map host memory at gpa as guest RAM in a new slot. */
+bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
+                         void *hva, GError **errp);
+/* Create the vCPU fd and map its kvm_run. */
+bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp);
+/* Level-triggered GSI line to the in-kernel irqchip. */
+void kvm_set_irq(KVMState *s, int gsi, int level);
+
+/*
+ * Run the vCPU until something outside KVM_RUN needs the thread: a stop
+ * request, a kick, or a guest event handled by the machine (shutdown,
+ * reset).  Returns 0, or -1 after a fatal guest error (already reported).
+ */
+int kvm_cpu_exec(CPUState *cpu);
+/* Make a vCPU leave KVM_RUN soon (signal + immediate_exit). */
+void kvm_cpu_kick(CPUState *cpu);
+void kvm_init_kick_signal(void);
+
+/* The architecture part (target/<arch>/kvm.c). */
+extern const KVMCapability kvm_arch_required_capabilities[];
+extern const size_t kvm_arch_required_capabilities_nr;
+bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp);
+bool kvm_arch_init_vcpu(CPUState *cpu, GError **errp);
+/* Put the architectural reset state (and the boot state for the BSP). */
+bool kvm_arch_reset_vcpu(CPUState *cpu, GError **errp);
+/* An exit the generic loop does not handle; -1 = fatal (reported). */
+int kvm_arch_handle_exit(CPUState *cpu, struct kvm_run *run);
+/* Register dump on stderr after a fatal exit. */
+void kvm_arch_dump_state(CPUState *cpu);
+
+#endif

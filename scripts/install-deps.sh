@@ -1,0 +1,32 @@
+#!/bin/bash
+# Install what qkvm's build and tests need on Debian 12 (idempotent).
+# Needs root (or sudo).  Retries while another process holds the dpkg lock.
+set -eu
+PKGS=(
+  build-essential meson ninja-build pkg-config python3
+  libglib2.0-dev libjson-glib-dev libfdt-dev
+  device-tree-compiler acpica-tools binutils
+  qemu-system-x86
+  # qemu-system-x86: QEMU 7.2, the reference the functional tests compare against
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  if $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+    exit 0
+  fi
+  [ "$i" = 1 ] && $SUDO apt-get update || true
+  sleep 10
+done
+echo "install-deps: apt-get install failed" >&2
+exit 1

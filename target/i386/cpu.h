@@ -1,0 +1,80 @@
+/*
+ * x86 CPU models and the CPUID table a vCPU sees.
+ *
+ * One feature-word table names every CPUID bit we know (QEMU's names:
+ * "pdcm", "x2apic", "lahf_lm" ...); models are base values over it; -cpu
+ * MODEL,+feat,-feat,feat=on|off,enforce edits them; the result is
+ * filtered against KVM_GET_SUPPORTED_CPUID.
+ */
+#ifndef TARGET_I386_CPU_H
+#define TARGET_I386_CPU_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+
+typedef struct X86CPUDef X86CPUDef;   /* parsed -cpu option, opaque */
+
+typedef struct X86CPUTopo {
+    unsigned sockets, cores, threads;   /* threads per core, cores per socket */
+} X86CPUTopo;
+
+/*
+ * Parse a -cpu argument ("qemu64", "host,enforce", "qemu64,+pdcm,-svm,
+ * x2apic=off").  Unknown model: "unable to find CPU model 'X'"; unknown
+ * feature: "Property 'X-x86_64-cpu.Y' not found" (QEMU's wording).
+ */
+X86CPUDef *x86_cpu_parse(const char *spec, GError **errp);
+void x86_cpu_def_free(X86CPUDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(X86CPUDef, x86_cpu_def_free)
+const char *x86_cpu_def_model(const X86CPUDef *def);
+
+/*
+ * Build the CPUID entries for the guest: the model's values with the
+ * requested edits, filtered by what the host supports (host = the answer
+ * of KVM_GET_SUPPORTED_CPUID).  Each requested feature the host lacks is
+ * reported with warn_report("host doesn't support requested feature:
+ * CPUID.01H:ECX.pdcm [bit 15]"); with ",enforce" that is fatal ("Host
+ * doesn't support requested features") and NULL is returned.  The APIC
+ * IDs are left 0: x86_cpuid_set_apic_id() fills them per vCPU.
+ * Free the result with g_free().
+ */
+struct kvm_cpuid2 *x86_cpu_build_cpuid(const X86CPUDef *def,
+                                       const struct kvm_cpuid2 *host,
+                                       const X86CPUTopo *topo,
+                                       GError **errp);
+/*
+ * x86_cpu_build_cpuid() with the "host doesn't support requested feature:
+ * ..." messages appended to @warnings (strings, without the "warning: "
+ * prefix) instead of printed; for the unit tests.
+ */
+struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
+                                             const struct kvm_cpuid2 *host,
+                                             const X86CPUTopo *topo,
+                                             GPtrArray *warnings,
+                                             GError **errp);
+/*
+ * APIC id of vCPU cpu_index (0-based) in QEMU's layout: thread, core and
+ * socket fields, each as wide as its count rounded up to a power of two.
+ */
+uint32_t x86_topo_apic_id(const X86CPUTopo *topo, unsigned cpu_index);
+/*
+ * Per-vCPU fields: leaf 1 EBX[31:24], leaf 0xB/0x1F x2APIC id, leaf
+ * 0x8000001E (AMD topoext) APIC/core/node ids.  Leaf 4's sharing fields
+ * are per package, set by x86_cpu_build_cpuid() from the topology.
+ */
+void x86_cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, uint32_t apic_id);
+/* Find an entry (NULL if absent). */
+struct kvm_cpuid_entry2 *x86_cpuid_find(struct kvm_cpuid2 *cpuid,
+                                        uint32_t function, uint32_t index);
+/*
+ * CPUID.1:EAX as the model encodes family/model/stepping.  host/max take
+ * theirs from the host at build time: read leaf 1 of the built table.
+ */
+uint32_t x86_cpu_def_signature(const X86CPUDef *def);
+/* -cpu help */
+void x86_cpu_list(FILE *f);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * x86 under KVM: VM setup (irqchip, PIT, GSI routing), vCPU creation
+ * with its CPUID, the one MSR table, reset, arch exits, register dumps.
+ */
+#include "kvm_i386.h"
+#include "cpu.h"
+#include "hw/boards.h"
+#include "system/kvm.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+/*
+ * Addresses KVM needs for its real-mode TSS (3 pages) and EPT identity
+ * map (1 page) on Intel; the e820 map reserves them.  Same as QEMU's pc.
+ */
+#define KVM_TSS_ADDR           0xfeffd000
+#define KVM_IDENTITY_MAP_ADDR  0xfeffc000
+
+const KVMCapability kvm_arch_required_capabilities[] = {
+    KVM_CAP_INFO(SET_TSS_ADDR, "Intel hosts need a TSS for real mode"),
+    KVM_CAP_INFO(SET_IDENTITY_MAP_ADDR, "the EPT identity map is placed below 4 GiB"),
+    KVM_CAP_INFO(EXT_CPUID, "the guest CPUID is set by the VMM"),
+    KVM_CAP_INFO(PIT2, "the i8254 timer runs in the kernel"),
+    KVM_CAP_INFO(IRQ_ROUTING, "ISA IRQ 0 is routed to IOAPIC pin 2"),
+    KVM_CAP_INFO(VCPU_EVENTS, "pending events are cleared at reset"),
+};
+const size_t kvm_arch_required_capabilities_nr =
+    G_N_ELEMENTS(kvm_arch_required_capabilities);
+
+/*
+ * The one MSR table: what every vCPU gets at reset.  Entries the host
+ * does not list in KVM_GET_MSR_INDEX_LIST are skipped.
+ * (Intel SDM vol. 4, "Model-Specific Registers"; KVM's
+ * Documentation/virt/kvm/x86/msr.rst for the 0x4b564dxx ones.)
+ */
+typedef struct X86MSRInfo {
+    uint32_t index;
+    const char *name;
+    uint64_t reset;
+} X86MSRInfo;
+
+static const X86MSRInfo x86_msr_table[] = {
+    { 0x00000010, "IA32_TSC", 0 },
+    { 0x0000003b, "IA32_TSC_ADJUST", 0 },
+    { 0x00000174, "IA32_SYSENTER_CS", 0 },
+    { 0x00000175, "IA32_SYSENTER_ESP", 0 },
+    { 0x00000176, "IA32_SYSENTER_EIP", 0 },
+    /* fast strings enabled, as firmware leaves it (QEMU's default) */
+    { 0x000001a0, "IA32_MISC_ENABLE", 1 },
+    /* SDM vol. 3, "PAT": the power-on value */
+    { 0x00000277, "IA32_PAT", 0x0007040600070406ULL },
+    { 0xc0000081, "STAR", 0 },
+    { 0xc0000082, "LSTAR", 0 },
+    { 0xc0000083, "CSTAR", 0 },
+    { 0xc0000084, "SFMASK", 0 },
+    { 0xc0000102, "KERNEL_GS_BASE", 0 },
+    { 0xc0000103, "TSC_AUX", 0 },
+    { 0x4b564d00, "KVM_WALL_CLOCK_NEW", 0 },
+    { 0x4b564d01, "KVM_SYSTEM_TIME_NEW", 0 },
+    { 0x4b564d02, "KVM_ASYNC_PF_EN", 0 },
+    { 0x4b564d03, "KVM_STEAL_TIME", 0 },
+    { 0x4b564d04, "KVM_PV_EOI_EN", 0 },
+};
+
+/* Host MSR list, fetched once per VM. */
+static struct kvm_msr_list *host_msrs;
+
+static bool host_has_msr(uint32_t index)
+{
+    for (uint32_t i = 0; host_msrs && i < host_msrs->nmsrs; i++) {
+        if (host_msrs->indices[i] == index) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool get_msr_index_list(KVMState *s, GError **errp)
+{
+    struct kvm_msr_list probe = { .nmsrs = 0 };
+
+    /* api.rst 4.3: E2BIG with nmsrs set to the needed count */
+    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
+        error_setg_errno(errp, errno, "KVM_GET_MSR_INDEX_LIST failed");
+        return false;
+    }
+    host_msrs = g_malloc0(sizeof(*host_msrs) +
+                          sizeof(uint32_t) * (size_t)probe.nmsrs);
+    host_msrs->nmsrs = probe.nmsrs;
+    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, host_msrs) < 0) {
+        error_setg_errno(errp, errno, "KVM_GET_MSR_INDEX_LIST failed");
+        return false;
+    }
+    return true;
+}
+
+/* QEMU's kvm_pc_setup_irq_routing: ISA IRQ 0 is IOAPIC pin 2. */
+static bool setup_gsi_routing(KVMState *s, GError **errp)
+{
+    enum { NR_ENTRIES = 16 + 23 };
+    g_autofree struct kvm_irq_routing *r =
+        g_malloc0(sizeof(*r) + NR_ENTRIES * sizeof(struct kvm_irq_routing_entry));
+    unsigned n = 0;
+
+    for (unsigned gsi = 0; gsi < 16; gsi++) {
+        if (gsi == 2) {
+            continue;   /* the cascade: never a device IRQ */
+        }
+        r->entries[n++] = (struct kvm_irq_routing_entry){
+            .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+                           gsi % 8 },
+        };
+    }
+    for (unsigned gsi = 0; gsi < 24; gsi++) {
+        if (gsi == 2) {
+            continue;
+        }
+        r->entries[n++] = (struct kvm_irq_routing_entry){
+            .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
+        };
+    }
+    r->nr = n;
+    if (ioctl(s->vmfd, KVM_SET_GSI_ROUTING, r) < 0) {
+        error_setg_errno(errp, errno, "KVM_SET_GSI_ROUTING failed");
+        return false;
+    }
+    return true;
+}
+
+bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
+{
+    uint64_t identity = KVM_IDENTITY_MAP_ADDR;
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+    if (ioctl(s->vmfd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0) {
+        error_setg_errno(errp, errno, "KVM_SET_IDENTITY_MAP_ADDR failed");
+        return false;
+    }
+    if (ioctl(s->vmfd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
+        error_setg_errno(errp, errno, "KVM_SET_TSS_ADDR failed");
+        return false;
+    }
+    if (ioctl(s->vmfd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        error_setg_errno(errp, errno, "KVM_CREATE_IRQCHIP failed");
+        return false;
+    }
+    if (ioctl(s->vmfd, KVM_CREATE_PIT2, &pit) < 0) {
+        error_setg_errno(errp, errno, "KVM_CREATE_PIT2 failed");
+        return false;
+    }
+    return setup_gsi_routing(s, errp) && get_msr_index_list(s, errp);
+}
+
+static struct kvm_cpuid2 *get_supported_cpuid(KVMState *s, GError **errp)
+{
+    for (unsigned nent = 64; nent <= 4096; nent *= 2) {
+        struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
+                                         nent * sizeof(struct kvm_cpuid_entry2));
+        c->nent = nent;
+        if (ioctl(s->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            return c;
+        }
+        g_free(c);
+        if (errno != E2BIG) {
+            break;
+        }
+    }
+    error_setg_errno(errp, errno, "KVM_GET_SUPPORTED_CPUID failed");
+    return NULL;
+}
+
+/* QEMU's APIC ID encoding: thread, core and package fields, each as
+ * wide as its count needs (so 3 cores take 2 bits). */
+static unsigned field_width(unsigned count)
+{
+    unsigned w = 0;
+    while ((1u << w) < count) {
+        w++;
+    }
+    return w;
+}
+
+uint32_t x86_apicid_from_cpu_idx(unsigned threads, unsigned cores,
+                                 unsigned cpu_index)
+{
+    unsigned smt_w = field_width(threads), core_w = field_width(cores);
+    unsigned thread = cpu_index % threads;
+    unsigned core = (cpu_index / threads) % cores;
+    unsigned pkg = cpu_index / (threads * cores);
+    return (pkg << (core_w + smt_w)) | (core << smt_w) | thread;
+}
+
+static size_t cpuid_size(const struct kvm_cpuid2 *c)
+{
+    return sizeof(*c) + c->nent * sizeof(struct kvm_cpuid_entry2);
+}
+
+static bool vcpu_ioctl(CPUState *cpu, unsigned long req, void *arg,
+                       const char *name, GError **errp)
+{
+    if (ioctl(cpu->kvm_fd, req, arg) < 0) {
+        error_setg_errno(errp, errno, "vCPU %d: %s failed", cpu->cpu_index,
+                         name);
+        return false;
+    }
+    return true;
+}
+#define VCPU_IOCTL(cpu, req, arg, errp) vcpu_ioctl(cpu, req, arg, #req, errp)
+
+bool kvm_arch_init_vcpu(CPUState *cs, GError **errp)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    KVMState *s = cs->machine->kvm;
+
+    if (!VCPU_IOCTL(cs, KVM_SET_CPUID2, cpu->cpuid, errp) ||
+        !VCPU_IOCTL(cs, KVM_GET_REGS, &cpu->reset_regs, errp) ||
+        !VCPU_IOCTL(cs, KVM_GET_SREGS, &cpu->reset_sregs, errp) ||
+        !VCPU_IOCTL(cs, KVM_GET_FPU, &cpu->reset_fpu, errp) ||
+        !VCPU_IOCTL(cs, KVM_GET_LAPIC, &cpu->reset_lapic, errp)) {
+        return false;
+    }
+    if (kvm_check_extension(s, KVM_CAP_XSAVE)) {
+        cpu->reset_xsave = g_new0(struct kvm_xsave, 1);
+        if (!VCPU_IOCTL(cs, KVM_GET_XSAVE, cpu->reset_xsave, errp)) {
+            return false;
+        }
+    }
+    if (kvm_check_extension(s, KVM_CAP_XCRS)) {
+        cpu->has_xcrs = true;
+        if (!VCPU_IOCTL(cs, KVM_GET_XCRS, &cpu->reset_xcrs, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
+{
+    g_autofree struct kvm_cpuid2 *host = NULL;
+    g_autofree struct kvm_cpuid2 *model = NULL;
+    X86CPUDef *def;
+    X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
+
+    host = get_supported_cpuid(ms->kvm, errp);
+    if (!host) {
+        return false;
+    }
+    def = x86_cpu_parse(ms->cpu_model, errp);
+    if (!def) {
+        return false;
+    }
+    model = x86_cpu_build_cpuid(def, host, &topo, errp);
+    x86_cpu_def_free(def);
+    if (!model) {
+        return false;
+    }
+    ms->cpus = g_new0(CPUState *, ms->smp_cpus);
+    for (unsigned i = 0; i < ms->smp_cpus; i++) {
+        X86CPU *cpu = g_new0(X86CPU, 1);
+        CPUState *cs = &cpu->parent;
+
+        ms->cpus[i] = cs;
+        ms->nr_cpus = i + 1;
+        cs->machine = ms;
+        cs->cpu_index = i;
+        cpu->apic_id = x86_apicid_from_cpu_idx(ms->threads, ms->cores, i);
+        cs->vcpu_id = cpu->apic_id;
+        cpu->is_bsp = i == 0;
+        cpu->boot = cpu->is_bsp ? boot : NULL;
+        cpu->cpuid = g_memdup2(model, cpuid_size(model));
+        x86_cpuid_set_apic_id(cpu->cpuid, cpu->apic_id);
+        if (!kvm_create_vcpu(ms->kvm, cs, errp) ||
+            !kvm_arch_init_vcpu(cs, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool put_reset_msrs(CPUState *cs, GError **errp)
+{
+    g_autofree struct kvm_msrs *msrs =
+        g_malloc0(sizeof(*msrs) + G_N_ELEMENTS(x86_msr_table) *
+                  sizeof(struct kvm_msr_entry));
+    int r;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {
+        if (host_has_msr(x86_msr_table[i].index)) {
+            msrs->entries[msrs->nmsrs].index = x86_msr_table[i].index;
+            msrs->entries[msrs->nmsrs].data = x86_msr_table[i].reset;
+            msrs->nmsrs++;
+        }
+    }
+    r = ioctl(cs->kvm_fd, KVM_SET_MSRS, msrs);
+    if (r < 0) {
+        error_setg_errno(errp, errno, "KVM_SET_MSRS failed");
+        return false;
+    }
+    if ((uint32_t)r < msrs->nmsrs) {
+        /* KVM_SET_MSRS stops at the first MSR it refuses (api.rst 4.19) */
+        uint32_t bad = msrs->entries[r].index;
+        for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {
+            if (x86_msr_table[i].index == bad) {
+                error_setg(errp, "KVM refused MSR %s (0x%x)",
+                           x86_msr_table[i].name, bad);
+            }
+        }
+        return false;
+    }
+    return true;
+}
+
+static void flat_segment(struct kvm_segment *seg, uint16_t sel, bool code,
+                         bool long_mode)
+{
+    *seg = (struct kvm_segment){
+        .base = 0, .limit = 0xffffffff, .selector = sel,
+        .type = code ? 0xb : 0x3,   /* exec/read or read/write, accessed */
+        .present = 1, .s = 1, .g = 1,
+        .db = !(code && long_mode), .l = code && long_mode,
+    };
+}
+
+/* Register state for direct kernel boot (see x86-boot.h for the layout
+ * the machine wrote: GDT and, for long mode, the identity map). */
+static void boot_state(const X86BootEntry *b, struct kvm_regs *regs,
+                       struct kvm_sregs *sregs)
+{
+    bool lm = b->mode == X86_BOOT_MODE_LONG64;
+
+    flat_segment(&sregs->cs, 0x10, true, lm);
+    flat_segment(&sregs->ds, 0x18, false, lm);
+    sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+    sregs->gdt.base = X86_BOOT_GDT_ADDR;
+    sregs->gdt.limit = 4 * 8 - 1;
+    sregs->cr0 = 0x11;              /* PE | ET */
+    sregs->cr4 = 0;
+    sregs->efer = 0;
+    if (lm) {
+        sregs->cr0 |= 0x80000000;   /* PG */
+        sregs->cr3 = X86_BOOT_PAGE_TABLE_ADDR;
+        sregs->cr4 |= 0x20;         /* PAE */
+        sregs->efer |= 0x500;       /* LME | LMA */
+    }
+    memset(regs, 0, sizeof(*regs));
+    regs->rflags = 2;
+    regs->rip = b->rip;
+    regs->rax = b->rax;
+    regs->rbx = b->rbx;
+    regs->rsi = b->rsi;
+    regs->rsp = X86_BOOT_STACK_TOP;
+}
+
+/* LAPIC register offsets (SDM vol. 3, "Local APIC Register Address Map") */
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+
+static void lapic_set_reg(struct kvm_lapic_state *l, unsigned off, uint32_t v)
+{
+    memcpy(&l->regs[off], &v, 4);
+}
+
+bool kvm_arch_reset_vcpu(CPUState *cs, GError **errp)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    struct kvm_regs regs = cpu->reset_regs;
+    struct kvm_sregs sregs = cpu->reset_sregs;
+    struct kvm_fpu fpu = cpu->reset_fpu;
+    struct kvm_lapic_state lapic = cpu->reset_lapic;
+    struct kvm_vcpu_events events = { 0 };
+    struct kvm_mp_state mp = {
+        .mp_state = cpu->is_bsp ? KVM_MP_STATE_RUNNABLE
+                                : KVM_MP_STATE_UNINITIALIZED,
+    };
+
+    if (cpu->is_bsp) {
+        /* what firmware leaves on the BSP: PIC through LINT0, NMI on LINT1 */
+        lapic_set_reg(&lapic, APIC_LVT0, 0x700);
+        lapic_set_reg(&lapic, APIC_LVT1, 0x400);
+    }
+    if (cpu->boot) {
+        boot_state(cpu->boot, &regs, &sregs);
+    }
+    if (!VCPU_IOCTL(cs, KVM_SET_SREGS, &sregs, errp) ||
+        !VCPU_IOCTL(cs, KVM_SET_REGS, &regs, errp) ||
+        !VCPU_IOCTL(cs, KVM_SET_FPU, &fpu, errp) ||
+        (cpu->reset_xsave &&
+         !VCPU_IOCTL(cs, KVM_SET_XSAVE, cpu->reset_xsave, errp)) ||
+        (cpu->has_xcrs && !VCPU_IOCTL(cs, KVM_SET_XCRS, &cpu->reset_xcrs, errp)) ||
+        !put_reset_msrs(cs, errp) ||
+        !VCPU_IOCTL(cs, KVM_SET_LAPIC, &lapic, errp) ||
+        !VCPU_IOCTL(cs, KVM_SET_VCPU_EVENTS, &events, errp) ||
+        !VCPU_IOCTL(cs, KVM_SET_MP_STATE, &mp, errp)) {
+        return false;
+    }
+    if (qemu_loglevel_mask(LOG_CPU_RESET)) {
+        qemu_log("CPU Reset (CPU %d)\n", cs->cpu_index);
+        kvm_arch_dump_state(cs);
+    }
+    return true;
+}
+
+int kvm_arch_handle_exit(CPUState *cs, struct kvm_run *run)
+{
+    switch (run->exit_reason) {
+    case KVM_EXIT_HLT:
+        /* only without an in-kernel LAPIC, which we always have */
+        return 0;
+    case KVM_EXIT_DEBUG:
+        return 0;
+    }
+    kvm_arch_dump_state(cs);
+    error_report("vCPU %d: unhandled KVM exit reason %u", cs->cpu_index,
+                 run->exit_reason);
+    qemu_system_exit_request(cs->machine, 1);
+    return -1;
+}
+
+static void dump_seg(const char *name, const struct kvm_segment *s)
+{
+    unsigned flags = (s->type << 8) | (s->s << 12) | (s->dpl << 13) |
+                     (s->present << 15) | (s->avl << 20) | (s->l << 21) |
+                     (s->db << 22) | (s->g << 23);
+    qemu_log("%-3s=%04x %016llx %08x %08x\n", name, s->selector,
+             (unsigned long long)s->base, s->limit, flags);
+}
+
+/* QEMU's "info registers" layout, so logs compare line by line. */
+void kvm_arch_dump_state(CPUState *cs)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+
+    if (ioctl(cs->kvm_fd, KVM_GET_REGS, &r) < 0 ||
+        ioctl(cs->kvm_fd, KVM_GET_SREGS, &s) < 0) {
+        qemu_log("vCPU %d: cannot read registers: %s\n", cs->cpu_index,
+                 g_strerror(errno));
+        return;
+    }
+#define R(x) (unsigned long long)(x)
+    qemu_log("RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx\n"
+             "RSI=%016llx RDI=%016llx RBP=%016llx RSP=%016llx\n"
+             "R8 =%016llx R9 =%016llx R10=%016llx R11=%016llx\n"
+             "R12=%016llx R13=%016llx R14=%016llx R15=%016llx\n"
+             "RIP=%016llx RFL=%08llx CPL=%d\n",
+             R(r.rax), R(r.rbx), R(r.rcx), R(r.rdx), R(r.rsi), R(r.rdi),
+             R(r.rbp), R(r.rsp), R(r.r8), R(r.r9), R(r.r10), R(r.r11),
+             R(r.r12), R(r.r13), R(r.r14), R(r.r15), R(r.rip), R(r.rflags),
+             s.cs.selector & 3);
+    dump_seg("ES", &s.es);
+    dump_seg("CS", &s.cs);
+    dump_seg("SS", &s.ss);
+    dump_seg("DS", &s.ds);
+    dump_seg("FS", &s.fs);
+    dump_seg("GS", &s.gs);
+    dump_seg("LDT", &s.ldt);
+    dump_seg("TR", &s.tr);
+    qemu_log("GDT=     %016llx %08x\nIDT=     %016llx %08x\n"
+             "CR0=%08llx CR2=%016llx CR3=%016llx CR4=%08llx\n"
+             "EFER=%016llx\n",
+             R(s.gdt.base), s.gdt.limit, R(s.idt.base), s.idt.limit,
+             R(s.cr0), R(s.cr2), R(s.cr3), R(s.cr4), R(s.efer));
+#undef R
+}

@@ -1,0 +1,44 @@
+/*
+ * x86 vCPU under KVM.
+ */
+#ifndef TARGET_I386_KVM_I386_H
+#define TARGET_I386_KVM_I386_H
+
+#include <linux/kvm.h>
+
+#include "hw/core/cpu.h"
+#include "hw/i386/x86-boot.h"
+
+typedef struct X86CPU {
+    CPUState parent;
+    uint32_t apic_id;
+    bool is_bsp;
+    struct kvm_cpuid2 *cpuid;        /* this vCPU's CPUID (owned) */
+    /*
+     * The state KVM gives a freshly created vCPU is the architectural
+     * reset state (INIT/power-on: CS:IP f000:fff0, LAPIC reset values);
+     * we keep it and put it back at every machine reset.
+     */
+    struct kvm_regs reset_regs;
+    struct kvm_sregs reset_sregs;
+    struct kvm_fpu reset_fpu;
+    struct kvm_lapic_state reset_lapic;
+    struct kvm_xsave *reset_xsave;   /* NULL without KVM_CAP_XSAVE */
+    struct kvm_xcrs reset_xcrs;
+    bool has_xcrs;
+    /* Direct kernel boot entry (BSP only; NULL: start at the reset vector). */
+    const X86BootEntry *boot;
+} X86CPU;
+
+static inline X86CPU *X86_CPU(CPUState *cpu)
+{
+    return (X86CPU *)cpu;
+}
+
+/* Create the vCPUs of a machine from its -cpu and -smp settings. */
+bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp);
+/* APIC ID of cpu_index under the topology (QEMU's encoding). */
+uint32_t x86_apicid_from_cpu_idx(unsigned threads, unsigned cores,
+                                 unsigned cpu_index);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * -d / -D debug logging.
+ */
+#include "qemu/log.h"
+#include "qemu/error-report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int qemu_loglevel;
+static FILE *logfile;
+static GMutex log_lock;
+
+static const struct {
+    const char *name;
+    int mask;
+    const char *help;
+} log_items[] = {
+    { "guest_errors", LOG_GUEST_ERROR, "log when the guest accesses invalid registers or sizes" },
+    { "unimp", LOG_UNIMP, "log unclaimed port and MMIO accesses" },
+    { "int", LOG_INT, "log interrupts and vCPU exits" },
+    { "cpu_reset", LOG_CPU_RESET, "log vCPU register state at reset" },
+    { "strace", LOG_STRACE, "user mode: log system calls" },
+};
+
+void qemu_log(const char *fmt, ...)
+{
+    va_list ap;
+
+    g_mutex_lock(&log_lock);
+    va_start(ap, fmt);
+    vfprintf(logfile ? logfile : stderr, fmt, ap);
+    va_end(ap);
+    g_mutex_unlock(&log_lock);
+}
+
+bool qemu_set_log_list(const char *list, GError **errp)
+{
+    g_auto(GStrv) items = g_strsplit(list, ",", -1);
+    int mask = 0;
+
+    for (char **it = items; *it; it++) {
+        size_t i;
+        if (!**it) {
+            continue;
+        }
+        if (strcmp(*it, "all") == 0) {
+            mask = ~0;
+            continue;
+        }
+        for (i = 0; i < G_N_ELEMENTS(log_items); i++) {
+            if (strcmp(*it, log_items[i].name) == 0) {
+                mask |= log_items[i].mask;
+                break;
+            }
+        }
+        if (i == G_N_ELEMENTS(log_items)) {
+            error_setg(errp, "Invalid -d option \"%s\"", *it);
+            return false;
+        }
+    }
+    qemu_loglevel = mask;
+    return true;
+}
+
+void qemu_print_log_usage(void)
+{
+    printf("Log items (comma separated):\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(log_items); i++) {
+        printf("%-15s %s\n", log_items[i].name, log_items[i].help);
+    }
+}
+
+bool qemu_set_log_filename(const char *filename, GError **errp)
+{
+    FILE *f = fopen(filename, "a");
+
+    if (!f) {
+        error_setg_errno(errp, errno, "could not open log file '%s'",
+                         filename);
+        return false;
+    }
+    setvbuf(f, NULL, _IOLBF, 0);
+    if (logfile) {
+        fclose(logfile);
+    }
+    logfile = f;
+    return true;
+}
