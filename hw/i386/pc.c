@@ -6,9 +6,11 @@
  */
 #include "hw/i386/pc.h"
 #include "hw/i386/acpi-build.h"
+#include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
 #include "hw/nvram/fw_cfg.h"
 #include "system/kvm.h"
+#include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
 #include "qemu/error-report.h"
 
@@ -269,7 +271,8 @@ static bool pc_init(MachineState *ms, GError **errp)
     pcms->e820 = pc_e820_table(ms, &pcms->e820_nr);
     pcms->apic_ids = g_new0(uint32_t, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
-        pcms->apic_ids[i] = x86_apicid_from_cpu_idx(ms->threads, ms->cores, i);
+        X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
+        pcms->apic_ids[i] = x86_topo_apic_id(&topo, i);
     }
     if (!pc_read_images(ms, pcms, errp)) {
         return false;
@@ -289,6 +292,11 @@ static bool pc_init(MachineState *ms, GError **errp)
     if (!pc_cmos_init(ms, errp) || !pc_i440fx_init(ms, errp) ||
         !pc_kbd_reset_init(ms, errp) || !pc_ioport80_init(ms, errp) ||
         !pc_fw_cfg_init(ms, pcms, errp)) {
+        return false;
+    }
+    pcms->acpi_pm = acpi_pm_new(ms, PC_ACPI_PM_BASE,
+                                pcms->isa_irq[PC_ACPI_SCI_IRQ], errp);
+    if (!pcms->acpi_pm) {
         return false;
     }
     /* load once now so a bad image is reported before anything runs */

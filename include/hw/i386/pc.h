@@ -12,10 +12,12 @@
 #define PC_MAX_SERIAL      4
 
 typedef struct FWCfgState FWCfgState;
+typedef struct ACPIPMState ACPIPMState;
 
 typedef struct PCMachineState {
     qemu_irq isa_irq[16];
     FWCfgState *fw_cfg;
+    ACPIPMState *acpi_pm;
     E820Entry *e820;
     size_t e820_nr;
     uint32_t *apic_ids;

@@ -1,0 +1,135 @@
+/*
+ * ACPI PM1a event/control blocks and PM timer (ACPI 6.4, section 4.8.3
+ * "Fixed Hardware Programming Model": PM1 status/enable bits in tables
+ * 4.15/4.16, PM1 control bits in table 4.17, PM timer in 4.8.3.3).
+ * Layout: base+0 PM1_STS (16), base+2 PM1_EN (16), base+4 PM1_CNT (16),
+ * base+8 PM_TMR (32).  There is no SMM: SCI_EN always reads 1.
+ */
+#include "hw/acpi/pm.h"
+#include "hw/i386/acpi-build.h"
+#include "qemu/log.h"
+
+#define PM1_STS_TMR     0x0001
+#define PM1_STS_PWRBTN  0x0100
+#define PM1_STS_WAK     0x8000
+#define PM1_CNT_SCI_EN  0x0001
+#define PM1_CNT_SLP_TYP_SHIFT 10
+#define PM1_CNT_SLP_TYP_MASK  (7 << PM1_CNT_SLP_TYP_SHIFT)
+#define PM1_CNT_SLP_EN  0x2000
+/* the PM timer counts at 3.579545 MHz and is 24 bits wide (table 5.34, TMR_VAL_EXT=0) */
+#define PM_TIMER_FREQ   3579545ULL
+#define PM_TIMER_MASK   0xffffff
+
+struct ACPIPMState {
+    GMutex lock;
+    MachineState *ms;
+    qemu_irq sci;
+    uint16_t sts, en, cnt;
+};
+
+static void pm_update_sci(ACPIPMState *s)
+{
+    qemu_set_irq(s->sci, (s->sts & s->en & (PM1_STS_PWRBTN | PM1_STS_TMR)) != 0);
+}
+
+static uint32_t pm_timer(void)
+{
+    uint64_t ns = g_get_monotonic_time() * 1000ULL;
+    return (uint32_t)((ns / 1000) * PM_TIMER_FREQ / 1000000ULL) & PM_TIMER_MASK;
+}
+
+static uint64_t pm_read(void *opaque, uint64_t addr, unsigned size)
+{
+    ACPIPMState *s = opaque;
+    uint64_t v;
+
+    g_mutex_lock(&s->lock);
+    switch (addr) {
+    case 0: v = s->sts; break;
+    case 2: v = s->en; break;
+    case 4: v = s->cnt | PM1_CNT_SCI_EN; break;
+    case 8: v = pm_timer(); break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "acpi-pm: read at +%u size %u\n",
+                      (unsigned)addr, size);
+        v = ~0ULL;
+    }
+    g_mutex_unlock(&s->lock);
+    return v;
+}
+
+static void pm_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
+{
+    ACPIPMState *s = opaque;
+    bool poweroff = false;
+
+    g_mutex_lock(&s->lock);
+    switch (addr) {
+    case 0:
+        s->sts &= ~val;             /* write 1 to clear */
+        break;
+    case 2:
+        s->en = val;
+        break;
+    case 4:
+        s->cnt = val & ~PM1_CNT_SLP_EN;
+        if (val & PM1_CNT_SLP_EN) {
+            unsigned typ = (val & PM1_CNT_SLP_TYP_MASK) >> PM1_CNT_SLP_TYP_SHIFT;
+            if (typ == PC_ACPI_SLP_TYP_S5) {
+                poweroff = true;
+            } else {
+                qemu_log_mask(LOG_UNIMP, "acpi-pm: sleep type %u ignored\n", typ);
+            }
+        }
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "acpi-pm: write at +%u size %u\n",
+                      (unsigned)addr, size);
+    }
+    pm_update_sci(s);
+    g_mutex_unlock(&s->lock);
+    if (poweroff) {
+        qemu_system_shutdown_request(s->ms, SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+    }
+}
+
+static const IOBusOps pm_ops = {
+    .read = pm_read,
+    .write = pm_write,
+    .min_access = 1,
+    .max_access = 4,
+};
+
+static void pm_reset(void *opaque)
+{
+    ACPIPMState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    s->sts = s->en = s->cnt = 0;
+    pm_update_sci(s);
+    g_mutex_unlock(&s->lock);
+}
+
+void acpi_pm_powerdown_request(ACPIPMState *s)
+{
+    g_mutex_lock(&s->lock);
+    s->sts |= PM1_STS_PWRBTN;
+    pm_update_sci(s);
+    g_mutex_unlock(&s->lock);
+}
+
+ACPIPMState *acpi_pm_new(MachineState *ms, uint16_t base, qemu_irq sci,
+                         GError **errp)
+{
+    ACPIPMState *s = g_new0(ACPIPMState, 1);
+
+    g_mutex_init(&s->lock);
+    s->ms = ms;
+    s->sci = sci;
+    if (!iobus_register(&ms->io, base, 12, &pm_ops, s, "acpi-pm", errp)) {
+        g_free(s);
+        return NULL;
+    }
+    qemu_register_reset(ms, pm_reset, s);
+    return s;
+}
