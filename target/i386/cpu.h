@@ -24,7 +24,11 @@ typedef struct X86CPUTopo {
 /*
  * Parse a -cpu argument ("qemu64", "host,enforce", "qemu64,+pdcm,-svm,
  * x2apic=off").  Unknown model: "unable to find CPU model 'X'"; unknown
- * feature: "Property 'X-x86_64-cpu.Y' not found" (QEMU's wording).
+ * feature: "Property 'X-x86_64-cpu.Y' not found" (QEMU's wording; as
+ * QEMU, the feat=on form is prefixed "can't apply global X-x86_64-cpu.
+ * Y=on: ").  Settings: model-id, vendor, family, model, stepping, level,
+ * xlevel, enforce, check, pmu.  '_' and '-' are the same in names; feat=
+ * settings apply in order, then all +feat, then all -feat (QEMU's order).
  */
 X86CPUDef *x86_cpu_parse(const char *spec, GError **errp);
 void x86_cpu_def_free(X86CPUDef *def);
@@ -39,7 +43,10 @@ const char *x86_cpu_def_model(const X86CPUDef *def);
  * CPUID.01H:ECX.pdcm [bit 15]"); with ",enforce" that is fatal ("Host
  * doesn't support requested features") and NULL is returned.  The APIC
  * IDs are left 0: x86_cpuid_set_apic_id() fills them per vCPU.
- * Free the result with g_free().
+ * As QEMU under KVM: every model gets the host's vendor (unless
+ * vendor=...), the KVM defaults (kvmclock..., x2apic=on, acpi/monitor/
+ * svm=off) apply to the named models, and all-zero leaves are left out.
+ * topo may be NULL (1 thread, 1 core).  Free the result with g_free().
  */
 struct kvm_cpuid2 *x86_cpu_build_cpuid(const X86CPUDef *def,
                                        const struct kvm_cpuid2 *host,
@@ -61,14 +68,21 @@ struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
  */
 uint32_t x86_topo_apic_id(const X86CPUTopo *topo, unsigned cpu_index);
 /*
- * Per-vCPU fields: leaf 1 EBX[31:24], leaf 0xB/0x1F x2APIC id, leaf
+ * Per-vCPU fields: leaf 1 EBX[31:24], leaf 0xB (and 0x1F) x2APIC id, leaf
  * 0x8000001E (AMD topoext) APIC/core/node ids.  Leaf 4's sharing fields
  * are per package, set by x86_cpu_build_cpuid() from the topology.
  */
 void x86_cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, uint32_t apic_id);
-/* Find an entry (NULL if absent). */
+/* Find an entry (NULL if absent: all-zero leaves are left out). */
 struct kvm_cpuid_entry2 *x86_cpuid_find(struct kvm_cpuid2 *cpuid,
                                         uint32_t function, uint32_t index);
+/*
+ * Replace the entry with entry's function/index, or append it (growing
+ * *cpuid); raises the range's maximum leaf (0 or 0x80000000 EAX) to cover
+ * it.  For leaves others own, e.g. SEV's 0x8000001F.
+ */
+void x86_cpuid_set_entry(struct kvm_cpuid2 **cpuid,
+                         const struct kvm_cpuid_entry2 *entry);
 /*
  * CPUID.1:EAX as the model encodes family/model/stepping.  host/max take
  * theirs from the host at build time: read leaf 1 of the built table.

@@ -175,27 +175,6 @@ static struct kvm_cpuid2 *get_supported_cpuid(KVMState *s, GError **errp)
     return NULL;
 }
 
-/* QEMU's APIC ID encoding: thread, core and package fields, each as
- * wide as its count needs (so 3 cores take 2 bits). */
-static unsigned field_width(unsigned count)
-{
-    unsigned w = 0;
-    while ((1u << w) < count) {
-        w++;
-    }
-    return w;
-}
-
-uint32_t x86_apicid_from_cpu_idx(unsigned threads, unsigned cores,
-                                 unsigned cpu_index)
-{
-    unsigned smt_w = field_width(threads), core_w = field_width(cores);
-    unsigned thread = cpu_index % threads;
-    unsigned core = (cpu_index / threads) % cores;
-    unsigned pkg = cpu_index / (threads * cores);
-    return (pkg << (core_w + smt_w)) | (core << smt_w) | thread;
-}
-
 static size_t cpuid_size(const struct kvm_cpuid2 *c)
 {
     return sizeof(*c) + c->nent * sizeof(struct kvm_cpuid_entry2);
@@ -269,7 +248,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
         ms->nr_cpus = i + 1;
         cs->machine = ms;
         cs->cpu_index = i;
-        cpu->apic_id = x86_apicid_from_cpu_idx(ms->threads, ms->cores, i);
+        cpu->apic_id = x86_topo_apic_id(&topo, i);
         cs->vcpu_id = cpu->apic_id;
         cpu->is_bsp = i == 0;
         cpu->boot = cpu->is_bsp ? boot : NULL;

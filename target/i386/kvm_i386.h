@@ -37,8 +37,5 @@ static inline X86CPU *X86_CPU(CPUState *cpu)
 
 /* Create the vCPUs of a machine from its -cpu and -smp settings. */
 bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp);
-/* APIC ID of cpu_index under the topology (QEMU's encoding). */
-uint32_t x86_apicid_from_cpu_idx(unsigned threads, unsigned cores,
-                                 unsigned cpu_index);
 
 #endif
