@@ -373,10 +373,8 @@ static void print_help(void)
     printf("usage: %s [options]\n\n", error_get_progname());
     for (size_t i = 0; i < G_N_ELEMENTS(qemu_options); i++) {
         const QEMUOption *o = &qemu_options[i];
-        g_autofree char *left = g_strdup_printf("-%s%s%s", o->name,
-                                                o->arg ? " " : "",
-                                                o->arg ? o->arg : "");
-        printf("%-40s %s\n", left, o->help);
+        printf("-%s%s%s\n                %s\n", o->name, o->arg ? " " : "",
+               o->arg ? o->arg : "", o->help);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
 #include "qemu/error-report.h"
+#include "qemu/osdep.h"
 
 #include <errno.h>
 #include <string.h>
@@ -81,15 +82,12 @@ static bool pc_read_images(MachineState *ms, PCMachineState *pcms,
                            GError **errp)
 {
     X86BootImages *img = &pcms->images;
-    gchar *data;
-    gsize len;
-    GError *err = NULL;
+    char *data;
+    size_t len;
 
     pcms->image_buffers = g_ptr_array_new_with_free_func(g_free);
-    if (!g_file_get_contents(ms->kernel_filename, &data, &len, &err)) {
-        error_setg(errp, "could not open kernel file '%s': %s",
-                   ms->kernel_filename, err->message);
-        g_error_free(err);
+    if (!qemu_read_file("kernel file", ms->kernel_filename, &data, &len,
+                        errp)) {
         return false;
     }
     g_ptr_array_add(pcms->image_buffers, data);
@@ -129,10 +127,7 @@ static bool pc_read_images(MachineState *ms, PCMachineState *pcms,
         for (size_t i = 0; i < n; i++) {
             const char *item = g_ptr_array_index(items, i);
             g_autofree char *path = g_strndup(item, strcspn(item, " "));
-            if (!g_file_get_contents(path, &data, &len, &err)) {
-                error_setg(errp, "could not load initrd '%s': %s", path,
-                           err->message);
-                g_error_free(err);
+            if (!qemu_read_file("initrd", path, &data, &len, errp)) {
                 return false;
             }
             g_ptr_array_add(pcms->image_buffers, data);
@@ -194,18 +189,28 @@ static bool pc_load_boot(MachineState *ms, GError **errp)
         .rsdp_addr = PC_ACPI_TABLES_ADDR,
     };
 
-    if (!pc_build_acpi(machine_gpa_to_hva(ms, PC_ACPI_TABLES_ADDR,
-                                          PC_ACPI_TABLES_SIZE),
-                       PC_ACPI_TABLES_SIZE, PC_ACPI_TABLES_ADDR, &fw)) {
+    E820Entry tables[2] = {
+        { PC_ACPI_TABLES_ADDR, 0, E820_RESERVED },
+        { PC_MPTABLE_ADDR, 0, E820_RESERVED },
+    };
+
+    tables[0].size = pc_build_acpi(machine_gpa_to_hva(ms, PC_ACPI_TABLES_ADDR,
+                                                      PC_ACPI_TABLES_SIZE),
+                                   PC_ACPI_TABLES_SIZE, PC_ACPI_TABLES_ADDR,
+                                   &fw);
+    if (!tables[0].size) {
         error_setg(errp, "ACPI tables do not fit in 0x%x bytes",
                    PC_ACPI_TABLES_SIZE);
         return false;
     }
-    if (!pc_build_mptable(machine_gpa_to_hva(ms, PC_MPTABLE_ADDR,
-                                             PC_MPTABLE_SIZE),
-                          PC_MPTABLE_SIZE, PC_MPTABLE_ADDR, &fw)) {
+    tables[1].size = pc_build_mptable(machine_gpa_to_hva(ms, PC_MPTABLE_ADDR,
+                                                         PC_MPTABLE_SIZE),
+                                      PC_MPTABLE_SIZE, PC_MPTABLE_ADDR, &fw);
+    if (!tables[1].size) {
         warn_report("MP table does not fit: guests must use ACPI to find CPUs");
     }
+    ram.avoid = tables;
+    ram.avoid_nr = G_N_ELEMENTS(tables);
     if (!x86_load_kernel(&pcms->images, &ram, &pcms->boot, errp)) {
         return false;
     }

@@ -103,24 +103,39 @@ static uint64_t e820_ram_end(const X86BootRAM *ram, uint64_t gpa)
 }
 
 /*
- * Check a range the kernel image or a module will occupy: at or above
- * the boot area, below 4 GiB (every format here enters in 32-bit mode
- * with 32-bit addresses), e820 RAM (not ACPI tables or other reserved
- * ranges) and backed by guest memory.  @what names it in messages.
+ * Check a range the kernel image or a module will occupy: below 4 GiB
+ * (every format here enters in 32-bit mode with 32-bit addresses), backed
+ * by guest memory, clear of the loader's own boot structures (below
+ * X86_BOOT_LOW_END) and of the firmware tables in ram->avoid.  Above
+ * 1 MiB it must be e820 RAM; below, the legacy area (EBDA, BIOS shadow)
+ * is allowed, since QEMU loads ELF segments there too and linkers emit
+ * header segments just below 1 MiB.  @what names it in messages.
  */
 static uint8_t *kernel_target(const X86BootImages *img, const X86BootRAM *ram,
                               const char *what, uint64_t gpa, uint64_t len,
                               GError **errp)
 {
+    uint64_t high = MAX(gpa, X86_BOOT_HIGH_ADDR);
     uint8_t *hva;
 
-    if (gpa < X86_BOOT_HIGH_ADDR) {
+    if (gpa < X86_BOOT_LOW_END) {
         error_setg(errp, "kernel '%s': %s at 0x%" PRIx64 " overlaps the boot "
                    "area below 0x%x", img->kernel_name, what, gpa,
-                   X86_BOOT_HIGH_ADDR);
+                   X86_BOOT_LOW_END);
         return NULL;
     }
-    hva = in_bounds(gpa, len, 4 * GiB) && e820_ram_end(ram, gpa) >= gpa + len
+    for (size_t i = 0; i < ram->avoid_nr; i++) {
+        const E820Entry *a = &ram->avoid[i];
+        if (gpa < a->addr + a->size && a->addr < gpa + len) {
+            error_setg(errp, "kernel '%s': %s at 0x%" PRIx64 " size 0x%"
+                       PRIx64 " overlaps the firmware tables at 0x%" PRIx64,
+                       img->kernel_name, what, gpa, len, a->addr);
+            return NULL;
+        }
+    }
+    hva = in_bounds(gpa, len, 4 * GiB) &&
+          (gpa + len <= X86_BOOT_HIGH_ADDR ||
+           e820_ram_end(ram, high) >= gpa + len)
         ? guest_range(ram, gpa, len) : NULL;
     if (!hva) {
         error_setg(errp, "kernel '%s': %s at 0x%" PRIx64 " size 0x%" PRIx64
@@ -665,6 +680,12 @@ static bool mb_load_elf(const X86BootImages *img, const X86BootRAM *ram,
 }
 
 /* KiB of RAM from 1 MiB up to the first hole (3.3 mem_upper). */
+/* 3.3: lower memory is the RAM from 0 (at most 640 KiB; the EBDA is not) */
+static uint32_t mb_mem_lower(const X86BootRAM *ram)
+{
+    return MIN(e820_ram_end(ram, 0), 640 * KiB) / KiB;
+}
+
 static uint32_t mb_mem_upper(const X86BootRAM *ram)
 {
     return MIN((e820_ram_end(ram, 1 * MiB) - 1 * MiB) / KiB, UINT32_MAX);
@@ -709,7 +730,8 @@ static bool load_multiboot(const X86BootImages *img, const X86BootRAM *ram,
     uint32_t unsupported = flags & MB_FLAG_REQUIRED &
                            ~(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY_INFO);
     g_autofree char *cmdline = NULL;
-    uint64_t kernel_end, kentry, mods_gpa, mmap_gpa, gpa, name_gpa;
+    uint64_t kernel_end, kentry, name_gpa;
+    uint64_t gpa = 0, mods_gpa = 0, mmap_gpa = 0;   /* set with their pointers */
     uint8_t *mbi, *mods, *mmap;
     BootArea info;
 
@@ -766,7 +788,7 @@ static bool load_multiboot(const X86BootImages *img, const X86BootRAM *ram,
     }
     stl_le_p(mbi + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP |
                               MBI_BOOT_LOADER_NAME);
-    stl_le_p(mbi + MBI_MEM_LOWER, 640);
+    stl_le_p(mbi + MBI_MEM_LOWER, mb_mem_lower(ram));
     stl_le_p(mbi + MBI_MEM_UPPER, mb_mem_upper(ram));
     stl_le_p(mbi + MBI_CMDLINE_ADDR, X86_BOOT_CMDLINE_ADDR);
     stl_le_p(mbi + MBI_MODS_COUNT, img->nr_initrd);

@@ -356,7 +356,7 @@ static void test_multiboot_elf(void)
 
     g_assert_cmphex(g32(g, mbi), ==, (1 << 0) | (1 << 2) | (1 << 3) |
                                      (1 << 6) | (1 << 9));
-    g_assert_cmpuint(g32(g, mbi + 4), ==, 640);
+    g_assert_cmpuint(g32(g, mbi + 4), ==, 639);   /* RAM ends at the EBDA, 0x9fc00 */
     g_assert_cmpuint(g32(g, mbi + 8), ==,
                      (RAM_SIZE - ACPI_SIZE - MiB) / 1024);
     g_assert_cmpstr(gstr(g, g32(g, mbi + 16)), ==,

@@ -24,10 +24,13 @@
 #define X86_BOOT_INFO_SIZE       0x00010000
 #define X86_BOOT_CMDLINE_ADDR    0x00020000  /* kernel command line, up to 64 KiB */
 #define X86_BOOT_CMDLINE_MAX     0x00010000
+/* End of the structures above: no kernel segment may start below it. */
+#define X86_BOOT_LOW_END         (X86_BOOT_CMDLINE_ADDR + X86_BOOT_CMDLINE_MAX)
 /*
- * Kernels, initrds and modules load at or above 1 MiB: x86_load_kernel()
- * rejects any kernel segment below it, so nothing it loads can clobber
- * the boot area above (or the BIOS/VGA range 0xa0000-0xfffff).
+ * Initrds and modules load at or above 1 MiB, and kernel segments that
+ * reach above it must be e820 RAM there.  Segments below 1 MiB (QEMU
+ * loads them too) may use RAM down to X86_BOOT_LOW_END, clear of the
+ * firmware tables (X86BootRAM.avoid).
  */
 #define X86_BOOT_HIGH_ADDR       0x00100000
 
@@ -52,6 +55,8 @@ typedef struct X86BootRAM {
     const E820Entry *e820;      /* the map reported to the guest */
     size_t e820_nr;
     uint64_t rsdp_addr;         /* ACPI RSDP guest address, 0 if none */
+    const E820Entry *avoid;     /* firmware tables no segment may overwrite */
+    size_t avoid_nr;
 } X86BootRAM;
 
 typedef enum X86BootMode {
