@@ -117,6 +117,10 @@ static int kvm_handle_exit(CPUState *cpu, struct kvm_run *run)
         }
         break;
     case KVM_EXIT_INTERNAL_ERROR:
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+            kvm_arch_complete_emulation(cpu)) {
+            return 0;
+        }
         return kvm_fatal_exit(cpu, "KVM internal error. Suberror: %u (%s)",
                               run->internal.suberror,
                               internal_suberror_name(run->internal.suberror));

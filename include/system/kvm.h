@@ -64,6 +64,12 @@ bool kvm_arch_init_vcpu(CPUState *cpu, GError **errp);
 bool kvm_arch_reset_vcpu(CPUState *cpu, GError **errp);
 /* An exit the generic loop does not handle; -1 = fatal (reported). */
 int kvm_arch_handle_exit(CPUState *cpu, struct kvm_run *run);
+/*
+ * KVM's instruction emulator gave up (KVM_INTERNAL_ERROR_EMULATION):
+ * complete the instruction if it is one we can finish with architectural
+ * means, and return true to resume the guest.
+ */
+bool kvm_arch_complete_emulation(CPUState *cpu);
 /* Register dump on stderr after a fatal exit. */
 void kvm_arch_dump_state(CPUState *cpu);
 
