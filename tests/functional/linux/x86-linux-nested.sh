@@ -1,0 +1,115 @@
+#!/bin/bash
+# Boot Debian's x86-64 Linux under qkvm-system-x86_64 with KVM, nested:
+#
+#   host: qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt   (outer, L1)
+#     L1: Debian's kernel, kvm + kvm_amd loaded -> /dev/kvm
+#       qkvm-system-x86_64 -accel kvm -kernel vmlinux (PVH)      (inner, L2)
+#         L2: the same kernel, a busybox /init that prints a marker and
+#             powers off through ACPI (S5) -> qkvm exits 0
+#
+# Why nested: this host's own /dev/kvm cannot run a stock kernel (its
+# instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
+# see docs/system/linux-boot.rst.
+#
+# usage: x86-linux-nested.sh QKVM_BINARY WORKDIR [QKVM_EXTRA_ARGS...]
+# Exit: 0 pass, 1 fail, 77 skip (with the reason on stdout).
+# Downloads (the kernel and busybox-static debs) are cached in WORKDIR/debs.
+set -u
+QKVM=$1; WORK=$2; shift 2
+EXTRA_ARGS="$*"
+OUTER_TIMEOUT=${QKVM_NESTED_TIMEOUT:-900}
+export LC_ALL=C
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { echo "[nested] $*"; }
+
+for t in qemu-system-x86_64 cpio xz dpkg-deb apt-get gzip ldd; do
+  command -v $t >/dev/null || skip "$t is not installed (scripts/install-deps.sh installs it)"
+done
+[ -x "$QKVM" ] || fail "no qkvm binary at $QKVM"
+
+DEBS=$WORK/debs; B=$WORK/run
+mkdir -p "$DEBS"; rm -rf "$B"; mkdir -p "$B"
+
+# --- downloads (cached) ------------------------------------------------------
+kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[ -n "$kpkg" ] || skip "apt-cache knows no linux-image-amd64 (run apt-get update)"
+kver=${kpkg#linux-image-}
+fetch() {   # fetch PACKAGE -> path of its .deb in $DEBS
+  local f
+  f=$(ls "$DEBS"/"$1"_*.deb 2>/dev/null | head -1)
+  if [ -z "$f" ]; then
+    (cd "$DEBS" && timeout 600 apt-get download "$1" >/dev/null 2>&1) || return 1
+    f=$(ls "$DEBS"/"$1"_*.deb 2>/dev/null | head -1)
+  fi
+  [ -n "$f" ] && echo "$f"
+}
+kdeb=$(fetch "$kpkg") || skip "cannot download $kpkg from the Debian registry"
+bdeb=$(fetch busybox-static) || skip "cannot download busybox-static from the Debian registry"
+log "kernel $(basename "$kdeb"), busybox $(basename "$bdeb")"
+
+mkdir -p "$B/k" "$B/bb"
+dpkg-deb -x "$kdeb" "$B/k" && dpkg-deb -x "$bdeb" "$B/bb" || fail "cannot unpack the debs"
+vmlinuz=$B/k/boot/vmlinuz-$kver
+mods=$B/k/lib/modules/$kver/kernel
+# The bzImage carries the ELF vmlinux as an xz stream; vmlinux has a PVH
+# entry note, which skips the slow in-guest decompression.
+off=$(grep -aob $'\xfd7zXZ\x00' "$vmlinuz" | head -1 | cut -d: -f1)
+[ -n "$off" ] || fail "no xz payload in $vmlinuz"
+tail -c +$((off + 1)) "$vmlinuz" | xz -dc 2>/dev/null > "$B/vmlinux"
+[ "$(head -c 4 "$B/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || fail "extracted vmlinux is not ELF"
+
+# --- inner initramfs: marker line, then ACPI power-off ------------------------
+I=$B/inner; mkdir -p "$I"/{bin,proc,sys,dev}
+cp "$B/bb/bin/busybox" "$I/bin/"
+cat > "$I/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox echo "QKVM-LINUX-USERSPACE-OK cpus=$(/bin/busybox grep -c ^processor /proc/cpuinfo) uptime=$(/bin/busybox cut -d' ' -f1 /proc/uptime)"
+/bin/busybox poweroff -f
+INIT
+chmod +x "$I/init"
+(cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$B/inner.cpio.gz"
+
+# --- outer initramfs: busybox, kvm modules, qkvm and its libraries -----------
+O=$B/outer; mkdir -p "$O"/{bin,dev,proc,sys,tmp,inner,mods}
+cp "$B/bb/bin/busybox" "$O/bin/"
+for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd; do
+  cp "$mods/$m.ko" "$O/mods/" || fail "module $m.ko missing from $kpkg"
+done
+cp "$QKVM" "$O/bin/qkvm-system-x86_64"
+for l in $(ldd "$QKVM" | grep -o '/[^ ]*'); do
+  mkdir -p "$O$(dirname "$l")"; cp -L "$l" "$O$l"
+done
+cp "$B/vmlinux" "$B/inner.cpio.gz" "$O/inner/"
+cat > "$O/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+echo 1 > /proc/sys/kernel/printk
+for m in irqbypass kvm ccp kvm-amd; do insmod /mods/\$m.ko || echo "insmod \$m failed"; done
+[ -c /dev/kvm ] && echo "OUTER-KVM-OK" || echo "OUTER-KVM-MISSING"
+t0=\$(cut -d' ' -f1 /proc/uptime)
+timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio -no-reboot $EXTRA_ARGS \
+  -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 panic=-1 quiet"
+echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
+poweroff -f
+INIT
+chmod +x "$O/init"
+(cd "$O" && find . | cpio -o -H newc 2>/dev/null) > "$B/outer.cpio"
+
+# --- boot ------------------------------------------------------------------
+log "booting the outer guest under TCG (limit ${OUTER_TIMEOUT}s), log $B/outer.log"
+start=$(date +%s.%N)
+timeout "$OUTER_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -smp 1 -m 2048 \
+  -nodefaults -display none -serial stdio -no-reboot \
+  -kernel "$B/vmlinux" -initrd "$B/outer.cpio" -append "console=ttyS0 panic=-1 quiet" \
+  > "$B/outer.log" 2>&1
+end=$(date +%s.%N)
+grep -a -E 'OUTER-KVM|QKVM-|insmod|qkvm-system|Kernel panic|emulation failure' "$B/outer.log"
+echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
+grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer TCG guest (kvm_amd did not load)"
+grep -aq 'QKVM-LINUX-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
+grep -aq 'QKVM-RC=0 ' "$B/outer.log" || fail "qkvm did not exit 0 after the guest powered off"
+echo PASS
