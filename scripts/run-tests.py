@@ -17,7 +17,8 @@ import sys
 
 def count_cases(test):
     """Count (passed, failed, skipped) test cases from one test's output."""
-    out = test.get("stdout") or ""
+    # unittest reports on stderr, TAP on stdout
+    out = (test.get("stdout") or "") + "\n" + (test.get("stderr") or "")
     p = f = s = 0
     reasons = []
     if test.get("protocol") == "tap" or re.search(r"^1\.\.\d+", out, re.M):

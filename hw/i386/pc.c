@@ -186,29 +186,33 @@ static bool pc_load_boot(MachineState *ms, GError **errp)
         .above_4g = ms->above_4g_mem_size,
         .e820 = pcms->e820,
         .e820_nr = pcms->e820_nr,
-        .rsdp_addr = PC_ACPI_TABLES_ADDR,
+        .rsdp_addr = PC_RSDP_ADDR,
     };
 
     E820Entry tables[2] = {
-        { PC_ACPI_TABLES_ADDR, 0, E820_RESERVED },
-        { PC_MPTABLE_ADDR, 0, E820_RESERVED },
+        { pcms->acpi_addr, 0, E820_RESERVED },
+        { PC_RSDP_ADDR, 0, E820_RESERVED },
     };
+    uint8_t *acpi = machine_gpa_to_hva(ms, pcms->acpi_addr, PC_ACPI_TABLES_SIZE);
+    size_t mp;
 
-    tables[0].size = pc_build_acpi(machine_gpa_to_hva(ms, PC_ACPI_TABLES_ADDR,
-                                                      PC_ACPI_TABLES_SIZE),
-                                   PC_ACPI_TABLES_SIZE, PC_ACPI_TABLES_ADDR,
+    tables[0].size = pc_build_acpi(acpi, PC_ACPI_TABLES_SIZE, pcms->acpi_addr,
                                    &fw);
     if (!tables[0].size) {
         error_setg(errp, "ACPI tables do not fit in 0x%x bytes",
                    PC_ACPI_TABLES_SIZE);
         return false;
     }
-    tables[1].size = pc_build_mptable(machine_gpa_to_hva(ms, PC_MPTABLE_ADDR,
-                                                         PC_MPTABLE_SIZE),
-                                      PC_MPTABLE_SIZE, PC_MPTABLE_ADDR, &fw);
-    if (!tables[1].size) {
+    /* the RSDP points at its tables by address: a copy works anywhere */
+    memcpy(machine_gpa_to_hva(ms, PC_RSDP_ADDR, PC_RSDP_SIZE), acpi,
+           PC_RSDP_SIZE);
+    mp = pc_build_mptable(machine_gpa_to_hva(ms, PC_MPTABLE_ADDR,
+                                             PC_MPTABLE_SIZE),
+                          PC_MPTABLE_SIZE, PC_MPTABLE_ADDR, &fw);
+    if (!mp) {
         warn_report("MP table does not fit: guests must use ACPI to find CPUs");
     }
+    tables[1].size = PC_MPTABLE_ADDR + mp - PC_RSDP_ADDR;
     ram.avoid = tables;
     ram.avoid_nr = G_N_ELEMENTS(tables);
     if (!x86_load_kernel(&pcms->images, &ram, &pcms->boot, errp)) {
@@ -273,11 +277,16 @@ static bool pc_init(MachineState *ms, GError **errp)
     for (int i = 0; i < 16; i++) {
         pcms->isa_irq[i] = qemu_allocate_irq(pc_isa_irq_handler, ms, i);
     }
-    pcms->e820 = pc_e820_table(ms, &pcms->e820_nr);
+    /* vCPUs first: the memory map depends on the guest CPU's vendor */
+    if (!x86_cpus_init(ms, &pcms->boot, errp)) {
+        return false;
+    }
+    pcms->e820 = pc_e820_table(ms, x86_cpu_is_amd(ms->cpus[0]),
+                               &pcms->e820_nr);
+    pcms->acpi_addr = ms->below_4g_mem_size - PC_HIGH_TABLES_SIZE;
     pcms->apic_ids = g_new0(uint32_t, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
-        X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
-        pcms->apic_ids[i] = x86_topo_apic_id(&topo, i);
+        pcms->apic_ids[i] = X86_CPU(ms->cpus[i])->apic_id;
     }
     if (!pc_read_images(ms, pcms, errp)) {
         return false;
@@ -305,10 +314,7 @@ static bool pc_init(MachineState *ms, GError **errp)
         return false;
     }
     /* load once now so a bad image is reported before anything runs */
-    if (!pc_load_boot(ms, errp)) {
-        return false;
-    }
-    return x86_cpus_init(ms, &pcms->boot, errp);
+    return pc_load_boot(ms, errp);
 }
 
 static bool pc_reset(MachineState *ms, GError **errp)

@@ -565,6 +565,7 @@ static int elf_pvh_entry(const X86BootImages *img, const ElfFile *ef,
 #define MB_BOOTLOADER_MAGIC     0x2BADB002
 /* 3.3 "Boot information format": flags and field offsets */
 #define MBI_MEM                 (1u << 0)
+#define MBI_BOOT_DEVICE         (1u << 1)
 #define MBI_CMDLINE             (1u << 2)
 #define MBI_MODS                (1u << 3)
 #define MBI_MMAP                (1u << 6)
@@ -572,6 +573,9 @@ static int elf_pvh_entry(const X86BootImages *img, const ElfFile *ef,
 #define MBI_FLAGS               0
 #define MBI_MEM_LOWER           4
 #define MBI_MEM_UPPER           8
+#define MBI_BOOT_DEVICE_FIELD   12
+/* BIOS drive 0x80, no partition: what QEMU's multiboot loader reports */
+#define MB_BOOT_DEVICE_DEFAULT  0x8000ffffu
 #define MBI_CMDLINE_ADDR        16
 #define MBI_MODS_COUNT          20
 #define MBI_MODS_ADDR           24
@@ -786,8 +790,9 @@ static bool load_multiboot(const X86BootImages *img, const X86BootRAM *ram,
         stq_le_p(mmap + 12, ram->e820[i].size);
         stl_le_p(mmap + 20, ram->e820[i].type);
     }
-    stl_le_p(mbi + MBI_FLAGS, MBI_MEM | MBI_CMDLINE | MBI_MODS | MBI_MMAP |
-                              MBI_BOOT_LOADER_NAME);
+    stl_le_p(mbi + MBI_FLAGS, MBI_MEM | MBI_BOOT_DEVICE | MBI_CMDLINE |
+                              MBI_MODS | MBI_MMAP | MBI_BOOT_LOADER_NAME);
+    stl_le_p(mbi + MBI_BOOT_DEVICE_FIELD, MB_BOOT_DEVICE_DEFAULT);
     stl_le_p(mbi + MBI_MEM_LOWER, mb_mem_lower(ram));
     stl_le_p(mbi + MBI_MEM_UPPER, mb_mem_upper(ram));
     stl_le_p(mbi + MBI_CMDLINE_ADDR, X86_BOOT_CMDLINE_ADDR);

@@ -219,6 +219,14 @@ bool kvm_arch_init_vcpu(CPUState *cs, GError **errp)
     return true;
 }
 
+bool x86_cpu_is_amd(CPUState *cs)
+{
+    /* "AuthenticAMD" in EBX, EDX, ECX */
+    struct kvm_cpuid_entry2 *e = x86_cpuid_find(X86_CPU(cs)->cpuid, 0, 0);
+    return e && e->ebx == 0x68747541 && e->edx == 0x69746e65 &&
+           e->ecx == 0x444d4163;
+}
+
 bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
 {
     g_autofree struct kvm_cpuid2 *host = NULL;

@@ -35,6 +35,8 @@ static inline X86CPU *X86_CPU(CPUState *cpu)
     return (X86CPU *)cpu;
 }
 
+/* The guest CPU's vendor is AMD (CPUID.0 = "AuthenticAMD"). */
+bool x86_cpu_is_amd(CPUState *cpu);
 /* Create the vCPUs of a machine from its -cpu and -smp settings. */
 bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp);
 

@@ -10,9 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PC_ACPI_TABLES_ADDR  0x000e0000   /* RSDP here (in 0xE0000-0xFFFFF) */
-#define PC_ACPI_TABLES_SIZE  0x00010000
-#define PC_MPTABLE_ADDR      0x000f0000   /* MP floating pointer + config table */
+/*
+ * Where the tables go, as SeaBIOS lays them out under QEMU, so the guest
+ * sees the same memory map: the ACPI tables in the top 128 KiB of RAM
+ * below 4 GiB (reserved in e820), a copy of the RSDP and the MP table in
+ * the BIOS area 0xF0000-0xFFFFF where guests scan for them.
+ */
+#define PC_HIGH_TABLES_SIZE  0x00020000   /* reserved at the top of low RAM */
+#define PC_ACPI_TABLES_SIZE  0x00010000   /* of which the ACPI tables use up to */
+#define PC_BIOS_AREA_ADDR    0x000f0000
+#define PC_RSDP_ADDR         0x000f0000   /* RSDP copy (36 bytes) */
+#define PC_RSDP_SIZE         36
+#define PC_MPTABLE_ADDR      0x000f1000   /* MP floating pointer + config table */
 #define PC_MPTABLE_SIZE      0x00001000
 
 #define PC_IOAPIC_ADDR       0xfec00000

@@ -25,10 +25,11 @@ typedef struct PCMachineState {
     X86BootImages images;
     GPtrArray *image_buffers;
     X86BootEntry boot;
+    uint64_t acpi_addr;         /* the ACPI tables, in the top of low RAM */
 } PCMachineState;
 
 /* e820.c: the memory map reported to the guest, from the RAM layout */
-E820Entry *pc_e820_table(MachineState *ms, size_t *nr);
+E820Entry *pc_e820_table(MachineState *ms, bool amd_ht_hole, size_t *nr);
 
 /* Device constructors used by the machine. */
 bool pc_cmos_init(MachineState *ms, GError **errp);
