@@ -354,8 +354,9 @@ static void test_multiboot_elf(void)
     g_assert_cmphex(g->mem[0x102000], ==, 0xff);
     g_assert_cmphex(g->mem[0x200fff], ==, 0xa1);
 
-    g_assert_cmphex(g32(g, mbi), ==, (1 << 0) | (1 << 2) | (1 << 3) |
-                                     (1 << 6) | (1 << 9));
+    g_assert_cmphex(g32(g, mbi), ==, (1 << 0) | (1 << 1) | (1 << 2) |
+                                     (1 << 3) | (1 << 6) | (1 << 9));
+    g_assert_cmphex(g32(g, mbi + 12), ==, 0x8000ffff);  /* boot device */
     g_assert_cmpuint(g32(g, mbi + 4), ==, 639);   /* RAM ends at the EBDA, 0x9fc00 */
     g_assert_cmpuint(g32(g, mbi + 8), ==,
                      (RAM_SIZE - ACPI_SIZE - MiB) / 1024);
