@@ -9,6 +9,7 @@
 #include "qemu/error-report.h"
 
 #include <signal.h>
+#include <unistd.h>
 #include <string.h>
 
 static bool cpu_can_run(MachineState *ms)
@@ -29,6 +30,8 @@ static void *cpu_thread_fn(void *arg)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
     g_mutex_lock(&ms->lock);
+    cpu->thread_id = gettid();
+    g_cond_broadcast(&ms->cond);
     for (;;) {
         while (!cpu_can_run(ms) && !ms->quitting) {
             cpu->stopped = true;
@@ -63,14 +66,14 @@ static void *cpu_thread_fn(void *arg)
 
 bool cpus_start(MachineState *ms, GError **errp)
 {
-    sigset_t set, old;
+    sigset_t set;
     int r;
 
     kvm_init_kick_signal();
     /* vCPU threads unblock SIG_IPI themselves; others never take it */
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     for (unsigned i = 0; i < ms->nr_cpus; i++) {
         CPUState *cpu = ms->cpus[i];
         char name[32];
@@ -86,6 +89,14 @@ bool cpus_start(MachineState *ms, GError **errp)
         pthread_setname_np(cpu->thread, name);
         cpu->thread_started = true;
     }
+    /* every thread has told its tid (query-cpus-fast) before we go on */
+    g_mutex_lock(&ms->lock);
+    for (unsigned i = 0; i < ms->nr_cpus; i++) {
+        while (!ms->cpus[i]->thread_id) {
+            g_cond_wait(&ms->cond, &ms->lock);
+        }
+    }
+    g_mutex_unlock(&ms->lock);
     return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ typedef struct CPUState {
     struct kvm_run *kvm_run;
     size_t kvm_run_size;
     pthread_t thread;
+    pid_t thread_id;            /* the host thread's tid (query-cpus-fast) */
     bool thread_started;
     /* Set by the vCPU thread when it is parked outside KVM_RUN (cpus.c). */
     bool stopped;
