@@ -9,7 +9,9 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "chardev/char.h"
+#include "system/accel.h"
 #include "system/kvm.h"
+#include "system/qtest.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/option.h"
@@ -45,6 +47,7 @@ typedef struct VLConfig {
     const char *pidfile;
     const char *name;
     const char *log_items, *log_file;
+    const char *qtest, *qtest_log;
 } VLConfig;
 
 typedef struct QEMUOption {
@@ -66,6 +69,12 @@ static void print_version(void)
 }
 
 static void print_help(void);
+
+static bool opt_string(const char **dst, const char *arg)
+{
+    *dst = arg;
+    return true;
+}
 
 static bool opt_help(VLConfig *cfg, const char *arg, GError **errp)
 {
@@ -99,6 +108,14 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
     if (accel) {
         cfg->accel = g_strdup(accel);
     }
+    /*
+     * Accepted without effect, as libvirt emits them: there is no USB and
+     * guest RAM is never in core dumps; memory-backend names the
+     * -object memory-backend-ram that sizes RAM like -m.
+     */
+    qemu_opt_get(opts, "usb");
+    qemu_opt_get(opts, "dump-guest-core");
+    qemu_opt_get(opts, "memory-backend");
     for (size_t i = 0; i < opts->nr; i++) {
         if (!opts->opts[i].used) {
             const MachineClass *mc = machine_find(cfg->machine_type ?
@@ -121,14 +138,14 @@ static bool opt_accel(VLConfig *cfg, const char *arg, GError **errp)
     }
     accel = qemu_opt_get(opts, "accel");
     if (accel && strcmp(accel, "help") == 0) {
-        printf("Accelerators supported in QEMU binary:\nkvm\n");
+        printf("Accelerators supported in QEMU binary:\nkvm\nqtest\n");
         exit(0);
     }
-    if (!accel || strcmp(accel, "kvm") != 0) {
+    if (!accel || !accel_find(accel)) {
         error_setg(errp, "invalid accelerator %s", accel ? accel : "");
         return false;
     }
-    cfg->accel = "kvm";
+    cfg->accel = g_strdup(accel);
     return qemu_opts_check_unused(opts, errp);
 }
 
@@ -136,6 +153,16 @@ static bool opt_enable_kvm(VLConfig *cfg, const char *arg, GError **errp)
 {
     cfg->accel = "kvm";
     return true;
+}
+
+static bool opt_qtest(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return opt_string(&cfg->qtest, arg);
+}
+
+static bool opt_qtest_log(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return opt_string(&cfg->qtest_log, arg);
 }
 
 static bool opt_m(VLConfig *cfg, const char *arg, GError **errp)
@@ -160,12 +187,6 @@ static bool opt_m(VLConfig *cfg, const char *arg, GError **errp)
     }
     /* QEMU: -m 0 means the default */
     cfg->ram_size = sz ? (sz + 8191) & ~8191ULL : DEFAULT_RAM_SIZE;
-    return true;
-}
-
-static bool opt_string(const char **dst, const char *arg)
-{
-    *dst = arg;
     return true;
 }
 
@@ -339,10 +360,12 @@ static const QEMUOption qemu_options[] = {
     { "h", NULL, "display this help and exit", opt_help },
     { "help", NULL, "display this help and exit", opt_help },
     { "version", NULL, "display version information and exit", opt_version },
-    { "machine", "[type=]name[,accel=kvm]", "select the machine ('-machine help' lists them)", opt_machine },
-    { "M", "[type=]name[,accel=kvm]", "same as -machine", opt_machine },
-    { "accel", "kvm", "select the accelerator (only kvm)", opt_accel },
+    { "machine", "[type=]name[,accel=a1[:a2...]]", "select the machine ('-machine help' lists them)", opt_machine },
+    { "M", "[type=]name[,accel=a1[:a2...]]", "same as -machine", opt_machine },
+    { "accel", "kvm|qtest", "select the accelerator (kvm, the default; qtest runs no vCPU)", opt_accel },
     { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
+    { "qtest", "dev", "serve the qtest protocol on dev (stdio, unix:path, chardev:id); implies -accel qtest", opt_qtest },
+    { "qtest-log", "file", "log qtest traffic to file ('none': no log; default stderr)", opt_qtest_log },
     { "cpu", "model[,+feat][,-feat][,feat=on|off][,enforce]", "select the CPU model ('-cpu help' lists models and flags)", opt_cpu },
     { "smp", "[cpus=]n[,sockets=s][,cores=c][,threads=t][,maxcpus=n]", "number of vCPUs and their topology", opt_smp },
     { "m", "[size=]megs", "guest RAM size (default 128M; suffixes k, M, G, T)", opt_m },
@@ -747,12 +770,41 @@ static bool create_serial_ports(VLConfig *cfg, MachineState *ms)
     return true;
 }
 
+/*
+ * -accel / -machine accel=a:b / -qtest: the first listed accelerator
+ * that exists ("kvm:tcg" as libvirt writes it picks kvm; tcg is not one
+ * of ours).  -qtest alone selects qtest.
+ */
+static const AccelOps *choose_accel(VLConfig *cfg, GError **errp)
+{
+    g_auto(GStrv) names = NULL;
+
+    if (!cfg->accel) {
+        return accel_find(cfg->qtest ? "qtest" : "kvm");
+    }
+    names = g_strsplit(cfg->accel, ":", -1);
+    for (char **n = names; *n; n++) {
+        const AccelOps *a = accel_find(*n);
+        if (a) {
+            if (cfg->qtest && a != &qtest_accel_ops) {
+                error_setg(errp, "-qtest needs -accel qtest: interrupts of "
+                           "the %s accelerator cannot be intercepted", a->name);
+                return NULL;
+            }
+            return a;
+        }
+    }
+    error_setg(errp, "invalid accelerator %s", cfg->accel);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     VLConfig cfg = { .ram_size = DEFAULT_RAM_SIZE };
     g_autoptr(GError) err = NULL;
     MachineState *ms;
     MainLoopState mls = { 0 };
+    const AccelOps *accel;
 
     error_set_progname(argv[0]);
     cfg.chardevs = g_ptr_array_new();
@@ -768,8 +820,9 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    if (cfg.accel && strcmp(cfg.accel, "kvm") != 0) {
-        error_report("invalid accelerator %s", cfg.accel);
+    accel = choose_accel(&cfg, &err);
+    if (!accel) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     if (cfg.nographic && cfg.daemonize) {
@@ -818,15 +871,9 @@ int main(int argc, char **argv)
     install_signal_handlers();
     atexit(qemu_chr_cleanup_all);
 
-    ms->kvm = kvm_init("/dev/kvm", &err);
-    if (!ms->kvm) {
-        error_report("failed to initialize kvm: %s", err->message);
-        exit(1);
-    }
-    if (ms->smp_cpus > (unsigned)ms->kvm->max_vcpus) {
-        error_report("Number of SMP cpus requested (%u) exceeds the maximum "
-                     "cpus supported by KVM (%d)", ms->smp_cpus,
-                     ms->kvm->max_vcpus);
+    ms->accel = accel;
+    if (!accel->init(ms, &err)) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     iobus_init(&ms->io, "io");
@@ -842,6 +889,10 @@ int main(int argc, char **argv)
     }
     if (!create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
+        exit(1);
+    }
+    if (cfg.qtest && !qtest_server_init(ms, cfg.qtest, cfg.qtest_log, &err)) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     if (!cpus_start(ms, &err)) {

@@ -8,6 +8,7 @@
 #include "hw/acpi/pm.h"
 #include "hw/i386/acpi-build.h"
 #include "qemu/log.h"
+#include "qemu/timer.h"
 
 #define PM1_STS_TMR     0x0001
 #define PM1_STS_PWRBTN  0x0100
@@ -34,8 +35,11 @@ static void pm_update_sci(ACPIPMState *s)
 
 static uint32_t pm_timer(void)
 {
-    uint64_t ns = g_get_monotonic_time() * 1000ULL;
-    return (uint32_t)((ns / 1000) * PM_TIMER_FREQ / 1000000ULL) & PM_TIMER_MASK;
+    /* ticks = ns * freq / 1e9, split to stay inside 64 bits for years */
+    uint64_t ns = qemu_clock_get_ns();
+    uint64_t ticks = (ns / 1000000000ULL) * PM_TIMER_FREQ +
+                     (ns % 1000000000ULL) * PM_TIMER_FREQ / 1000000000ULL;
+    return (uint32_t)ticks & PM_TIMER_MASK;
 }
 
 static uint64_t pm_read(void *opaque, uint64_t addr, unsigned size)

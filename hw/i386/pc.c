@@ -9,6 +9,7 @@
 #include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
 #include "hw/nvram/fw_cfg.h"
+#include "system/accel.h"
 #include "system/kvm.h"
 #include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
@@ -27,7 +28,7 @@ static const struct { uint16_t base; uint8_t irq; } pc_serial[PC_MAX_SERIAL] = {
 static void pc_isa_irq_handler(void *opaque, int n, int level)
 {
     MachineState *ms = opaque;
-    kvm_set_irq(ms->kvm, n, level);
+    ms->accel->set_irq(ms, n, level);
 }
 
 void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
@@ -65,12 +66,12 @@ static bool pc_memory_init(MachineState *ms, GError **errp)
         return false;
     }
     madvise(ms->ram, ms->ram_size, MADV_DONTDUMP);
-    if (!kvm_set_user_memory(ms->kvm, 0, ms->below_4g_mem_size, ms->ram, errp)) {
+    if (!ms->accel->map_ram(ms, 0, ms->below_4g_mem_size, ms->ram, errp)) {
         return false;
     }
     if (ms->above_4g_mem_size &&
-        !kvm_set_user_memory(ms->kvm, 1ULL << 32, ms->above_4g_mem_size,
-                             ms->ram + ms->below_4g_mem_size, errp)) {
+        !ms->accel->map_ram(ms, 1ULL << 32, ms->above_4g_mem_size,
+                            ms->ram + ms->below_4g_mem_size, errp)) {
         return false;
     }
     return true;
@@ -215,6 +216,9 @@ static bool pc_load_boot(MachineState *ms, GError **errp)
     tables[1].size = PC_MPTABLE_ADDR + mp - PC_RSDP_ADDR;
     ram.avoid = tables;
     ram.avoid_nr = G_N_ELEMENTS(tables);
+    if (!ms->kernel_filename) {
+        return true;        /* qtest: tables only */
+    }
     if (!x86_load_kernel(&pcms->images, &ram, &pcms->boot, errp)) {
         return false;
     }
@@ -264,31 +268,34 @@ static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
 static bool pc_init(MachineState *ms, GError **errp)
 {
     PCMachineState *pcms = g_new0(PCMachineState, 1);
+    X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
 
     ms->arch = pcms;
-    if (!ms->kernel_filename) {
+    /* under qtest no vCPU runs: a kernel is optional there */
+    if (!ms->kernel_filename && ms->accel->has_vcpus) {
         error_setg(errp, "no kernel to boot: qkvm boots kernels directly "
                    "(use -kernel); a BIOS is not supported");
         return false;
     }
-    if (!pc_memory_init(ms, errp) || !kvm_arch_init_vm(ms->kvm, ms, errp)) {
+    if (!pc_memory_init(ms, errp) ||
+        (ms->accel->init_irqchip && !ms->accel->init_irqchip(ms, errp))) {
         return false;
     }
     for (int i = 0; i < 16; i++) {
         pcms->isa_irq[i] = qemu_allocate_irq(pc_isa_irq_handler, ms, i);
     }
     /* vCPUs first: the memory map depends on the guest CPU's vendor */
-    if (!x86_cpus_init(ms, &pcms->boot, errp)) {
+    if (ms->accel->has_vcpus && !x86_cpus_init(ms, &pcms->boot, errp)) {
         return false;
     }
-    pcms->e820 = pc_e820_table(ms, x86_cpu_is_amd(ms->cpus[0]),
+    pcms->e820 = pc_e820_table(ms, ms->nr_cpus && x86_cpu_is_amd(ms->cpus[0]),
                                &pcms->e820_nr);
     pcms->acpi_addr = ms->below_4g_mem_size - PC_HIGH_TABLES_SIZE;
     pcms->apic_ids = g_new0(uint32_t, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
-        pcms->apic_ids[i] = X86_CPU(ms->cpus[i])->apic_id;
+        pcms->apic_ids[i] = x86_topo_apic_id(&topo, i);
     }
-    if (!pc_read_images(ms, pcms, errp)) {
+    if (ms->kernel_filename && !pc_read_images(ms, pcms, errp)) {
         return false;
     }
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
@@ -317,6 +324,12 @@ static bool pc_init(MachineState *ms, GError **errp)
     return pc_load_boot(ms, errp);
 }
 
+static void pc_powerdown(MachineState *ms)
+{
+    PCMachineState *pcms = ms->arch;
+    acpi_pm_powerdown_request(pcms->acpi_pm);
+}
+
 static bool pc_reset(MachineState *ms, GError **errp)
 {
     qemu_devices_reset(ms);
@@ -331,35 +344,8 @@ static const MachineClass pc_machine = {
     .max_cpus = 288,
     .init = pc_init,
     .reset = pc_reset,
+    .powerdown = pc_powerdown,
+    .qtest_intc_names = (const char *const[]){ "ioapic", NULL },
 };
 
-static const MachineClass *const machines[] = { &pc_machine };
-
-const MachineClass *machine_find(const char *name)
-{
-    for (size_t i = 0; i < G_N_ELEMENTS(machines); i++) {
-        if (strcmp(machines[i]->name, name) == 0 ||
-            (machines[i]->alias && strcmp(machines[i]->alias, name) == 0)) {
-            return machines[i];
-        }
-    }
-    return NULL;
-}
-
-const MachineClass *machine_default(void)
-{
-    return machines[0];
-}
-
-void machine_list(FILE *f)
-{
-    fprintf(f, "Supported machines are:\n");
-    for (size_t i = 0; i < G_N_ELEMENTS(machines); i++) {
-        const MachineClass *mc = machines[i];
-        if (mc->alias) {
-            fprintf(f, "%-20s %s (alias of %s)\n", mc->alias, mc->desc, mc->name);
-        }
-        fprintf(f, "%-20s %s%s\n", mc->name, mc->desc,
-                mc->is_default ? " (default)" : "");
-    }
-}
+MACHINE_REGISTER(pc_machine)

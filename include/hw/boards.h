@@ -28,6 +28,10 @@ typedef struct MachineClass {
     /* Put the machine back at its power-on state (boot images reloaded). */
     bool (*reset)(MachineState *ms, GError **errp);
     void (*destroy)(MachineState *ms);
+    /* Press the power button (QMP system_powerdown); NULL: none. */
+    void (*powerdown)(MachineState *ms);
+    /* Interrupt controllers qtest's irq_intercept_* may name ("ioapic"). */
+    const char *const *qtest_intc_names;
 } MachineClass;
 
 typedef void QEMUResetHandler(void *opaque);
@@ -50,6 +54,7 @@ struct MachineState {
     uint8_t *ram;
     uint64_t below_4g_mem_size, above_4g_mem_size;
 
+    const struct AccelOps *accel;
     IOBus io;                   /* port I/O */
     IOBus mmio;                 /* memory-mapped I/O */
     KVMState *kvm;
@@ -77,8 +82,14 @@ void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
 void qemu_register_reset(MachineState *ms, QEMUResetHandler *fn, void *opaque);
 void qemu_devices_reset(MachineState *ms);
 
-/* machine table (hw/i386/pc.c, ...) */
+/* The machine table: each machine file registers its class. */
+void machine_register(const MachineClass *mc);
+#define MACHINE_REGISTER(mc) \
+    static void __attribute__((constructor)) register_##mc(void) \
+    { machine_register(&mc); }
 const MachineClass *machine_find(const char *name);
+/* Every machine, in registration order (QMP query-machines). */
+GPtrArray *machine_all(void);
 const MachineClass *machine_default(void);
 void machine_list(FILE *f);
 

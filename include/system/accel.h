@@ -1,0 +1,37 @@
+/*
+ * Accelerators: what runs the guest.  The machine builds RAM, devices and
+ * interrupt wiring through this small ops struct, so the same machine
+ * runs under KVM (vCPUs, in-kernel irqchip) and under qtest (no vCPU:
+ * a test drives memory, I/O and clocks, and sees interrupt lines).
+ */
+#ifndef SYSTEM_ACCEL_H
+#define SYSTEM_ACCEL_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct MachineState MachineState;
+
+typedef struct AccelOps {
+    const char *name;
+    bool has_vcpus;
+    /* Before the machine is built: open devices, check limits. */
+    bool (*init)(MachineState *ms, GError **errp);
+    /* Guest RAM at gpa, backed by hva. */
+    bool (*map_ram)(MachineState *ms, uint64_t gpa, uint64_t size, void *hva,
+                    GError **errp);
+    /* Interrupt controllers and timers the accelerator provides (KVM's
+     * in-kernel irqchip and PIT on x86).  May be NULL. */
+    bool (*init_irqchip)(MachineState *ms, GError **errp);
+    /* A machine interrupt line (GSI on x86) changed level. */
+    void (*set_irq)(MachineState *ms, int line, int level);
+} AccelOps;
+
+extern const AccelOps kvm_accel_ops;
+extern const AccelOps qtest_accel_ops;
+
+/* "kvm", "qtest"; NULL if unknown or not built. */
+const AccelOps *accel_find(const char *name);
+
+#endif
