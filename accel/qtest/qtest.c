@@ -5,6 +5,13 @@
  * interrupt lines.  Commands and replies are QEMU's (system/qtest.c
  * there), so QEMU's qtest clients can talk to us.  Unlike QEMU, a
  * malformed command gets an ERR reply instead of an assertion failure.
+ *
+ * The virtual clock belongs to the test: it stands still until
+ * clock_step/clock_set move it, and device timers (include/qemu/timer.h)
+ * run only then, in order of expiry, each with the clock at its own
+ * expiry; everything they do (interrupt lines included) is reported
+ * before the command's reply.  A timer armed for a time already reached
+ * runs from the main loop, as QEMU's would.
  */
 #include "system/qtest.h"
 #include "system/accel.h"
@@ -288,11 +295,11 @@ static void cmd_memset(char **w, unsigned nwords)
     uint64_t addr, len, pattern;
     g_autofree uint8_t *data = NULL;
 
-    if (!get_addr_len(w, nwords, 4, &addr, &len, true) ||
-        !parse_u64(w[3], &pattern)) {
-        if (nwords == 4) {
-            qtest_sendf("ERR invalid pattern\n");
-        }
+    if (!get_addr_len(w, nwords, 4, &addr, &len, true)) {
+        return;                         /* it has replied */
+    }
+    if (!parse_u64(w[3], &pattern)) {
+        qtest_sendf("ERR invalid pattern\n");
         return;
     }
     if (len) {
@@ -303,18 +310,31 @@ static void cmd_memset(char **w, unsigned nwords)
     qtest_sendf("OK\n");
 }
 
+/*
+ * clock_step [NS]: forward by NS, or without NS to the next timer
+ * deadline ("FAIL" only when no timer is armed, as QEMU); clock_set NS:
+ * forward to NS ("FAIL <now>" when that is in the past).  Either way the
+ * timers due on the way run, each with the clock at its own expiry, and
+ * their interrupts are reported before the reply.
+ */
 static void cmd_clock(char **w, unsigned nwords)
 {
     int64_t old = qemu_clock_get_ns(), ns;
 
     if (strcmp(w[0], "clock_step") == 0) {
         if (nwords == 1) {
-            /* no device here arms a virtual-clock timer */
-            qtest_sendf("FAIL cannot advance clock to the next deadline "
-                        "because there is no pending deadline\n");
+            ns = qemu_clock_deadline_ns();
+            if (ns < 0) {
+                qtest_sendf("FAIL cannot advance clock to the next deadline "
+                            "because there is no pending deadline\n");
+                return;
+            }
+            ns = qemu_clock_advance_to(old + ns);
+            qtest_sendf("OK %" G_GINT64_FORMAT "\n", ns);
             return;
         }
-        if (nwords != 2 || !parse_i64(w[1], &ns) || ns < 0) {
+        if (nwords != 2 || !parse_i64(w[1], &ns) || ns < 0 ||
+            ns > G_MAXINT64 - old) {
             qtest_sendf("ERR usage: clock_step [NS]\n");
             return;
         }

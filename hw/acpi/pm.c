@@ -4,6 +4,10 @@
  * 4.15/4.16, PM1 control bits in table 4.17, PM timer in 4.8.3.3).
  * Layout: base+0 PM1_STS (16), base+2 PM1_EN (16), base+4 PM1_CNT (16),
  * base+8 PM_TMR (32).  There is no SMM: SCI_EN always reads 1.
+ *
+ * The PM timer is a function of the virtual clock; a timer on that
+ * clock sets TMR_STS each time bit 23 of the counter changes (4.8.3.3),
+ * every 2^23 ticks (2.34 s), whether or not TMR_EN lets it raise the SCI.
  */
 #include "hw/acpi/pm.h"
 #include "hw/i386/acpi-build.h"
@@ -20,12 +24,15 @@
 /* the PM timer counts at 3.579545 MHz and is 24 bits wide (table 5.34, TMR_VAL_EXT=0) */
 #define PM_TIMER_FREQ   3579545ULL
 #define PM_TIMER_MASK   0xffffff
+#define PM_TIMER_BIT23  0x800000ULL
+#define NS_PER_S        NANOSECONDS_PER_SECOND
 
 struct ACPIPMState {
     GMutex lock;
     MachineState *ms;
     qemu_irq sci;
     uint16_t sts, en, cnt;
+    QEMUTimer *tmr_timer;       /* the next change of bit 23 */
 };
 
 static void pm_update_sci(ACPIPMState *s)
@@ -33,13 +40,43 @@ static void pm_update_sci(ACPIPMState *s)
     qemu_set_irq(s->sci, (s->sts & s->en & (PM1_STS_PWRBTN | PM1_STS_TMR)) != 0);
 }
 
+/* ticks = ns * freq / 1e9, split to stay inside 64 bits for years */
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+    return (ns / NS_PER_S) * PM_TIMER_FREQ +
+           (ns % NS_PER_S) * PM_TIMER_FREQ / NS_PER_S;
+}
+
+/* The first ns at which the counter reads ticks (ns_to_ticks() inverted). */
+static uint64_t ticks_to_ns(uint64_t ticks)
+{
+    return (ticks / PM_TIMER_FREQ) * NS_PER_S +
+           ((ticks % PM_TIMER_FREQ) * NS_PER_S + PM_TIMER_FREQ - 1) /
+           PM_TIMER_FREQ;
+}
+
 static uint32_t pm_timer(void)
 {
-    /* ticks = ns * freq / 1e9, split to stay inside 64 bits for years */
-    uint64_t ns = qemu_clock_get_ns();
-    uint64_t ticks = (ns / 1000000000ULL) * PM_TIMER_FREQ +
-                     (ns % 1000000000ULL) * PM_TIMER_FREQ / 1000000000ULL;
-    return (uint32_t)ticks & PM_TIMER_MASK;
+    return (uint32_t)ns_to_ticks(qemu_clock_get_ns()) & PM_TIMER_MASK;
+}
+
+static void pm_tmr_arm(ACPIPMState *s)
+{
+    uint64_t now = ns_to_ticks(qemu_clock_get_ns());
+    uint64_t next = (now | (PM_TIMER_BIT23 - 1)) + 1;   /* next multiple */
+
+    timer_mod(s->tmr_timer, ticks_to_ns(next));
+}
+
+static void pm_tmr_fire(void *opaque)
+{
+    ACPIPMState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    s->sts |= PM1_STS_TMR;
+    pm_update_sci(s);
+    pm_tmr_arm(s);
+    g_mutex_unlock(&s->lock);
 }
 
 static uint64_t pm_read(void *opaque, uint64_t addr, unsigned size)
@@ -134,6 +171,9 @@ ACPIPMState *acpi_pm_new(MachineState *ms, uint16_t base, qemu_irq sci,
         g_free(s);
         return NULL;
     }
+    s->tmr_timer = timer_new_ns(pm_tmr_fire, s);
+    pm_tmr_arm(s);
+    /* the counter and its timer run on through a reset */
     qemu_register_reset(ms, pm_reset, s);
     return s;
 }

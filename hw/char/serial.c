@@ -3,12 +3,19 @@
  * numbers and bits below are from its "Register Summary" table).
  *
  * Transmit is synchronous: a byte written to THR goes to the chardev at
- * once and THR is empty again, as QEMU does.  Receive has the 16-byte
- * FIFO.  The interrupt line follows IIR: asserted while any enabled
- * condition is pending.  QEMU ignores MCR.OUT2 for the ISA IRQ; so do we.
+ * once and THR is empty again, as QEMU does.  Receive is either the
+ * one-byte holding register RBR (FIFO disabled) or the 16-byte FIFO
+ * with its trigger level and character timeout.  The interrupt line
+ * follows IIR: asserted while any enabled condition is pending.  QEMU
+ * ignores MCR.OUT2 for the ISA IRQ; so do we.
+ *
+ * The character timeout runs on the virtual clock.  Under KVM it is
+ * what delivers typed input: Linux sets an 8-byte trigger level, so a
+ * lone key press only ever raises the timeout interrupt.
  */
 #include "hw/char/serial.h"
 #include "qemu/log.h"
+#include "qemu/timer.h"
 
 #include <string.h>
 
@@ -39,6 +46,7 @@
 #define FCR_ENABLE   0x01
 #define FCR_CLEAR_RX 0x02
 #define FCR_CLEAR_TX 0x04
+#define FCR_ITL_SHIFT 6     /* bits 7:6, the receive trigger level */
 
 #define LCR_DLAB 0x80
 
@@ -67,16 +75,51 @@
 
 #define FIFO_SIZE 16
 
+/*
+ * The divisor divides the 1.8432 MHz clock by 16: 115200 baud for 1.  A
+ * character is 10 bits (8N1), as QEMU counts it; divisor 0 is about 3500
+ * baud in QEMU.
+ */
+#define BAUD_BASE       115200
+#define BAUD_DIVISOR_0  3500
+#define CHAR_BITS       10
+/* The data sheet's character timeout: 4 character times without activity. */
+#define TIMEOUT_CHARS   4
+
 struct SerialState {
     GMutex lock;
     uint16_t divider;
     uint8_t ier, iir, fcr, lcr, mcr, lsr, msr, scr;
+    uint8_t rbr;                /* holding register, FIFO disabled */
     bool thr_ipending;          /* THR-empty interrupt not yet acknowledged */
+    bool timeout_ipending;      /* character timeout, until RBR is read */
     uint8_t rx_fifo[FIFO_SIZE];
     unsigned rx_head, rx_count;
+    QEMUTimer *timeout_timer;
     qemu_irq irq;
     Chardev *chr;
 };
+
+static bool fifo_enabled(SerialState *s)
+{
+    return s->fcr & FCR_ENABLE;
+}
+
+static unsigned rx_trigger_level(SerialState *s)
+{
+    static const uint8_t level[4] = { 1, 4, 8, 14 };
+
+    return level[s->fcr >> FCR_ITL_SHIFT];
+}
+
+/* Received data counts for RDI in FIFO mode only once at the trigger level. */
+static bool rx_data_interrupt(SerialState *s)
+{
+    if (!(s->lsr & LSR_DR)) {
+        return false;
+    }
+    return !fifo_enabled(s) || s->rx_count >= rx_trigger_level(s);
+}
 
 static void serial_update_irq(SerialState *s)
 {
@@ -84,7 +127,9 @@ static void serial_update_irq(SerialState *s)
 
     if ((s->ier & IER_RLSI) && (s->lsr & LSR_INT_ANY)) {
         iir = IIR_RLSI;
-    } else if ((s->ier & IER_RDI) && (s->lsr & LSR_DR)) {
+    } else if ((s->ier & IER_RDI) && s->timeout_ipending) {
+        iir = IIR_CTI;          /* IER.RDI masks it too (QEMU, real parts) */
+    } else if ((s->ier & IER_RDI) && rx_data_interrupt(s)) {
         iir = IIR_RDI;
     } else if ((s->ier & IER_THRI) && s->thr_ipending) {
         iir = IIR_THRI;
@@ -95,26 +140,92 @@ static void serial_update_irq(SerialState *s)
     qemu_set_irq(s->irq, !(iir & IIR_NO_INT));
 }
 
-static unsigned rx_capacity(SerialState *s)
+static int64_t char_time_ns(SerialState *s)
 {
-    return (s->fcr & FCR_ENABLE) ? FIFO_SIZE : 1;
+    if (!s->divider) {
+        return CHAR_BITS * NANOSECONDS_PER_SECOND / BAUD_DIVISOR_0;
+    }
+    return CHAR_BITS * NANOSECONDS_PER_SECOND * s->divider / BAUD_BASE;
 }
 
+/* Data arrived or was read: the timeout counts from now again. */
+static void rx_timeout_restart(SerialState *s)
+{
+    timer_mod(s->timeout_timer,
+              qemu_clock_get_ns() + TIMEOUT_CHARS * char_time_ns(s));
+}
+
+static void rx_timeout_fire(void *opaque)
+{
+    SerialState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    /* a byte or a read may have moved the timeout since it expired */
+    if (!timer_pending(s->timeout_timer) && fifo_enabled(s) && s->rx_count) {
+        s->timeout_ipending = true;
+        serial_update_irq(s);
+    }
+    g_mutex_unlock(&s->lock);
+}
+
+/*
+ * Without the FIFO a byte arriving before the last one was read
+ * overwrites it ("the previous character is destroyed"); a full FIFO
+ * keeps what it has and drops the new byte.  Both set OE.
+ */
 static void rx_push(SerialState *s, uint8_t byte)
 {
-    if (s->rx_count >= rx_capacity(s)) {
-        s->lsr |= LSR_OE;
+    if (!fifo_enabled(s)) {
+        if (s->lsr & LSR_DR) {
+            s->lsr |= LSR_OE;
+        }
+        s->rbr = byte;
+        s->lsr |= LSR_DR;
         return;
     }
-    s->rx_fifo[(s->rx_head + s->rx_count) % FIFO_SIZE] = byte;
-    s->rx_count++;
-    s->lsr |= LSR_DR;
+    if (s->rx_count >= FIFO_SIZE) {
+        s->lsr |= LSR_OE;
+    } else {
+        s->rx_fifo[(s->rx_head + s->rx_count) % FIFO_SIZE] = byte;
+        s->rx_count++;
+        s->lsr |= LSR_DR;
+    }
+    rx_timeout_restart(s);
+}
+
+/*
+ * A read of RBR.  The holding register keeps its byte, so reading it
+ * again returns the same byte; an empty FIFO reads 0 (QEMU).
+ */
+static uint8_t rx_pop(SerialState *s)
+{
+    uint8_t byte = 0;
+
+    if (!fifo_enabled(s)) {
+        s->lsr &= ~(LSR_DR | LSR_BI);
+        return s->rbr;
+    }
+    if (s->rx_count) {
+        byte = s->rx_fifo[s->rx_head];
+        s->rx_head = (s->rx_head + 1) % FIFO_SIZE;
+        s->rx_count--;
+    }
+    s->timeout_ipending = false;
+    if (s->rx_count) {
+        rx_timeout_restart(s);
+    } else {
+        s->lsr &= ~(LSR_DR | LSR_BI);
+        timer_del(s->timeout_timer);
+    }
+    return byte;
 }
 
 static void rx_clear(SerialState *s)
 {
     s->rx_head = s->rx_count = 0;
-    s->lsr &= ~LSR_DR;
+    s->lsr &= ~(LSR_DR | LSR_BI);
+    s->timeout_ipending = false;
+    timer_del(s->timeout_timer);
 }
 
 /* Loopback wires MCR outputs to MSR inputs (data sheet, MCR bit 4). */
@@ -158,14 +269,8 @@ static uint64_t serial_read(void *opaque, uint64_t addr, unsigned size)
             ret = s->divider & 0xff;
             break;
         }
-        if (s->rx_count) {
-            ret = s->rx_fifo[s->rx_head];
-            s->rx_head = (s->rx_head + 1) % FIFO_SIZE;
-            if (--s->rx_count == 0) {
-                s->lsr &= ~LSR_DR;
-            }
-            room = true;
-        }
+        room = (s->lsr & LSR_DR) && !(s->mcr & MCR_LOOP);
+        ret = rx_pop(s);
         serial_update_irq(s);
         break;
     case UART_IER:
@@ -241,7 +346,8 @@ static void serial_write(void *opaque, uint64_t addr, uint64_t val,
         serial_update_irq(s);
         break;
     case UART_FCR:
-        if (v & FCR_CLEAR_RX) {
+        /* switching the FIFOs on or off empties them (data sheet, FCR0) */
+        if ((v & FCR_CLEAR_RX) || ((v ^ s->fcr) & FCR_ENABLE)) {
             rx_clear(s);
         }
         s->fcr = v & 0xc9;   /* enable, DMA mode, trigger level */
@@ -282,7 +388,13 @@ static size_t serial_can_receive(void *opaque)
     size_t room;
 
     g_mutex_lock(&s->lock);
-    room = (s->mcr & MCR_LOOP) ? 0 : rx_capacity(s) - s->rx_count;
+    if (s->mcr & MCR_LOOP) {
+        room = 0;               /* loopback: the line is disconnected */
+    } else if (fifo_enabled(s)) {
+        room = FIFO_SIZE - s->rx_count;
+    } else {
+        room = !(s->lsr & LSR_DR);
+    }
     g_mutex_unlock(&s->lock);
     return room;
 }
@@ -312,6 +424,7 @@ void serial_reset(void *opaque)
     s->lsr = LSR_TEMT | LSR_THRE;
     s->msr = MSR_DCD | MSR_DSR | MSR_CTS;
     s->scr = 0;
+    s->rbr = 0;
     s->thr_ipending = false;
     rx_clear(s);
     serial_update_irq(s);
@@ -326,9 +439,10 @@ SerialState *serial_new(IOBus *bus, uint64_t base, qemu_irq irq,
     g_mutex_init(&s->lock);
     s->irq = irq;
     s->chr = chr;
+    s->timeout_timer = timer_new_ns(rx_timeout_fire, s);
     if (bus && !iobus_register(bus, base, 8, &serial_io_ops, s, "serial",
                                errp)) {
-        g_free(s);
+        serial_free(s);
         return NULL;
     }
     serial_reset(s);
@@ -340,6 +454,7 @@ SerialState *serial_new(IOBus *bus, uint64_t base, qemu_irq irq,
 
 void serial_free(SerialState *s)
 {
+    timer_free(s->timeout_timer);
     g_mutex_clear(&s->lock);
     g_free(s);
 }

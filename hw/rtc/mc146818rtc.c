@@ -1,40 +1,98 @@
 /*
- * MC146818 RTC and CMOS NVRAM at ports 0x70 (index; bit 7 masks NMI)
- * and 0x71 (data).  Time registers follow the host clock (-rtc base=utc)
- * plus an offset the guest can change by setting the time.  The memory
- * size bytes are the ones PC firmware and guests read (QEMU's
- * pc_cmos_init layout).  No periodic/alarm interrupts yet.
+ * MC146818A RTC and CMOS NVRAM at ports 0x70 (index; bit 7 masks NMI)
+ * and 0x71 (data), interrupting on ISA IRQ 8.  The memory size bytes
+ * are the ones PC firmware and guests read (QEMU's pc_cmos_init layout).
+ *
+ * The clock runs on the virtual clock from the host's time at start-up
+ * (-rtc base sets the offset): under KVM that is host time, under qtest
+ * the test moves it (what QEMU calls -rtc clock=vm).  While the clock
+ * runs, the time registers are computed from it when read; while it is
+ * stopped (REG_B.SET, or the divider chain held in reset by REG_A) the
+ * registers themselves are the time, and starting again takes them.
+ *
+ * Interrupts (data sheet, "Interrupts" and register C): the update
+ * cycle ends once a second (UF, and AF when the time matches the alarm
+ * registers), the periodic interrupt comes at the REG_A rate (PF), and
+ * IRQF with the IRQ line follow PF.PIE | AF.AIE | UF.UIE until register
+ * C is read.
  */
 #include "hw/i386/pc.h"
 #include "qemu/log.h"
+#include "qemu/timer.h"
 
 #include <string.h>
 #include <time.h>
 
-#define RTC_SECONDS      0x00
-#define RTC_MINUTES      0x02
-#define RTC_HOURS        0x04
-#define RTC_DAY_OF_WEEK  0x06
-#define RTC_DAY_OF_MONTH 0x07
-#define RTC_MONTH        0x08
-#define RTC_YEAR         0x09
-#define RTC_REG_A        0x0a
-#define RTC_REG_B        0x0b
-#define RTC_REG_C        0x0c
-#define RTC_REG_D        0x0d
-#define RTC_CENTURY      0x32
+#define RTC_SECONDS       0x00
+#define RTC_SECONDS_ALARM 0x01
+#define RTC_MINUTES       0x02
+#define RTC_MINUTES_ALARM 0x03
+#define RTC_HOURS         0x04
+#define RTC_HOURS_ALARM   0x05
+#define RTC_DAY_OF_WEEK   0x06
+#define RTC_DAY_OF_MONTH  0x07
+#define RTC_MONTH         0x08
+#define RTC_YEAR          0x09
+#define RTC_REG_A         0x0a
+#define RTC_REG_B         0x0b
+#define RTC_REG_C         0x0c
+#define RTC_REG_D         0x0d
+#define RTC_CENTURY       0x32
 
+#define REG_A_UIP   0x80   /* update in progress (read-only) */
+#define REG_A_DV    0x70   /* divider chain: 010 runs on 32.768 kHz */
+#define REG_A_RS    0x0f   /* periodic rate select */
 #define REG_B_SET   0x80   /* guest is setting the clock: freeze */
+#define REG_B_PIE   0x40
+#define REG_B_AIE   0x20
+#define REG_B_UIE   0x10
 #define REG_B_DM    0x04   /* binary (else BCD) */
 #define REG_B_24H   0x02
+#define REG_C_IRQF  0x80
+#define REG_C_PF    0x40
+#define REG_C_AF    0x20
+#define REG_C_UF    0x10
+/* the flags sit at the same bits as their enables in B */
+#define REG_C_FLAGS (REG_C_PF | REG_C_AF | REG_C_UF)
 #define REG_D_VRT   0x80   /* valid RAM and time */
+
+#define RTC_ISA_IRQ     8
+#define RTC_BASE_HZ     32768
+/* an alarm byte with both top bits set matches any value */
+#define ALARM_DONT_CARE 0xc0
+/* UIP is up for the last 8 base-clock cycles (244 us) before an update (QEMU) */
+#define UIP_HOLD_NS     (8 * NANOSECONDS_PER_SECOND / RTC_BASE_HZ)
 
 typedef struct RTCState {
     GMutex lock;
     uint8_t index;
     uint8_t cmos[128];
-    int64_t offset;        /* guest time - host time, seconds */
+    /*
+     * Guest time in ns since 1970 (in the guest's zone) minus the
+     * virtual clock.  While the clock is stopped only its sub-second
+     * part matters: the phase of the divider chain, which SET does not
+     * stop.
+     */
+    int64_t base_ns;
+    qemu_irq irq;
+    bool irq_level;                 /* what the line was last set to */
+    QEMUTimer *update_timer;        /* the end of each update cycle */
+    QEMUTimer *periodic_timer;
+    uint32_t period;                /* base-clock cycles; 0: none */
+    int64_t next_periodic;          /* base-clock cycles of the virtual clock */
 } RTCState;
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b < 0);
+}
+
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+    return a - floor_div(a, b) * b;
+}
+
+/* ---- the clock ---------------------------------------------------------- */
 
 static uint8_t to_reg(RTCState *s, int v)
 {
@@ -46,9 +104,29 @@ static int from_reg(RTCState *s, uint8_t v)
     return (s->cmos[RTC_REG_B] & REG_B_DM) ? v : (v >> 4) * 10 + (v & 0xf);
 }
 
+/* Updates happen unless SET is on or the divider is not in a run mode. */
+static bool rtc_running(RTCState *s)
+{
+    return !(s->cmos[RTC_REG_B] & REG_B_SET) &&
+           (s->cmos[RTC_REG_A] & REG_A_DV) <= 0x20;
+}
+
+static bool divider_in_reset(uint8_t reg_a)
+{
+    return (reg_a & 0x60) == 0x60;
+}
+
+/* Where the divider chain is within the current second. */
+static int64_t rtc_subsecond(RTCState *s, int64_t now)
+{
+    return floor_mod(s->base_ns + now, NANOSECONDS_PER_SECOND);
+}
+
+/* The time registers from the running clock. */
 static void rtc_fill_time(RTCState *s)
 {
-    time_t t = time(NULL) + s->offset;
+    time_t t = floor_div(s->base_ns + qemu_clock_get_ns(),
+                         NANOSECONDS_PER_SECOND);
     struct tm tm;
     int hour;
 
@@ -70,8 +148,8 @@ static void rtc_fill_time(RTCState *s)
     s->cmos[RTC_CENTURY] = to_reg(s, (tm.tm_year + 1900) / 100);
 }
 
-/* The guest finished setting the clock: remember its offset. */
-static void rtc_take_guest_time(RTCState *s)
+/* The time the registers hold, in seconds since 1970. */
+static int64_t rtc_regs_seconds(RTCState *s)
 {
     struct tm tm = { 0 };
     uint8_t h = s->cmos[RTC_HOURS];
@@ -87,12 +165,228 @@ static void rtc_take_guest_time(RTCState *s)
     tm.tm_mon = from_reg(s, s->cmos[RTC_MONTH]) - 1;
     tm.tm_year = from_reg(s, s->cmos[RTC_YEAR]) +
                  from_reg(s, s->cmos[RTC_CENTURY]) * 100 - 1900;
-    s->offset = (int64_t)timegm(&tm) - (int64_t)time(NULL);
+    return timegm(&tm);
 }
+
+/* Run from the registers' time, keeping the divider chain's phase. */
+static void rtc_take_regs_time(RTCState *s)
+{
+    int64_t now = qemu_clock_get_ns();
+
+    s->base_ns = rtc_regs_seconds(s) * NANOSECONDS_PER_SECOND +
+                 rtc_subsecond(s, now) - now;
+}
+
+static bool rtc_update_in_progress(RTCState *s)
+{
+    return rtc_running(s) &&
+           rtc_subsecond(s, qemu_clock_get_ns()) >=
+           NANOSECONDS_PER_SECOND - UIP_HOLD_NS;
+}
+
+/* ---- interrupts ------------------------------------------------------- */
+
+/* IRQF and the line: any flag whose enable bit (same position in B) is set. */
+static void rtc_update_irq(RTCState *s)
+{
+    bool irqf = s->cmos[RTC_REG_C] & s->cmos[RTC_REG_B] & REG_C_FLAGS;
+
+    if (irqf) {
+        s->cmos[RTC_REG_C] |= REG_C_IRQF;
+    } else {
+        s->cmos[RTC_REG_C] &= ~REG_C_IRQF;
+    }
+    if (irqf != s->irq_level) {
+        s->irq_level = irqf;
+        qemu_set_irq(s->irq, irqf);
+    }
+}
+
+static void rtc_set_flags(RTCState *s, uint8_t flags)
+{
+    s->cmos[RTC_REG_C] |= flags;
+    rtc_update_irq(s);
+}
+
+/* Each alarm byte is compared as stored with its time byte (data sheet). */
+static bool rtc_alarm_matches(RTCState *s)
+{
+    static const uint8_t regs[] = { RTC_SECONDS, RTC_MINUTES, RTC_HOURS };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(regs); i++) {
+        uint8_t alarm = s->cmos[regs[i] + 1];
+
+        if ((alarm & ALARM_DONT_CARE) != ALARM_DONT_CARE &&
+            alarm != s->cmos[regs[i]]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The next update ends at the next whole second of the running clock. */
+static void rtc_arm_update(RTCState *s)
+{
+    int64_t now = qemu_clock_get_ns();
+
+    if (rtc_running(s)) {
+        timer_mod(s->update_timer,
+                  now + NANOSECONDS_PER_SECOND - rtc_subsecond(s, now));
+    } else {
+        timer_del(s->update_timer);
+    }
+}
+
+static void rtc_update_fire(void *opaque)
+{
+    RTCState *s = opaque;
+    uint8_t flags = REG_C_UF;
+
+    g_mutex_lock(&s->lock);
+    /* the guest may have stopped or restarted the clock since it expired */
+    if (!timer_pending(s->update_timer) && rtc_running(s)) {
+        rtc_fill_time(s);
+        if (rtc_alarm_matches(s)) {
+            flags |= REG_C_AF;
+        }
+        rtc_set_flags(s, flags);
+        rtc_arm_update(s);
+    }
+    g_mutex_unlock(&s->lock);
+}
+
+/* The clock started or stopped: freeze the registers or take them. */
+static void rtc_run_state_changed(RTCState *s, bool was_running)
+{
+    bool running = rtc_running(s);
+
+    if (running == was_running) {
+        return;
+    }
+    if (running) {
+        rtc_take_regs_time(s);
+    } else {
+        rtc_fill_time(s);
+    }
+    rtc_arm_update(s);
+}
+
+/*
+ * The periodic rate in base-clock cycles: 2^(RS-1), where RS 1 and 2
+ * repeat 8 and 9 (256 and 128 Hz) with the 32.768 kHz time base.  Like
+ * QEMU, the timer only runs while PIE is set, so PF is only ever seen
+ * with PIE (the data sheet sets PF whatever PIE says).
+ */
+static uint32_t rtc_period(RTCState *s)
+{
+    int rs = s->cmos[RTC_REG_A] & REG_A_RS;
+
+    if (!(s->cmos[RTC_REG_B] & REG_B_PIE) || !rs) {
+        return 0;
+    }
+    return 1u << ((rs <= 2 ? rs + 7 : rs) - 1);
+}
+
+static int64_t ns_to_cycles(int64_t ns)
+{
+    return ns / NANOSECONDS_PER_SECOND * RTC_BASE_HZ +
+           ns % NANOSECONDS_PER_SECOND * RTC_BASE_HZ / NANOSECONDS_PER_SECOND;
+}
+
+/* The first ns at which ns_to_cycles() reaches cycles. */
+static int64_t cycles_to_ns(int64_t cycles)
+{
+    return cycles / RTC_BASE_HZ * NANOSECONDS_PER_SECOND +
+           (cycles % RTC_BASE_HZ * NANOSECONDS_PER_SECOND + RTC_BASE_HZ - 1) /
+           RTC_BASE_HZ;
+}
+
+/* PIE or the rate changed. */
+static void rtc_periodic_update(RTCState *s)
+{
+    uint32_t old = s->period;
+    int64_t now = ns_to_cycles(qemu_clock_get_ns());
+
+    s->period = rtc_period(s);
+    if (s->period == old) {
+        return;
+    }
+    if (!s->period) {
+        timer_del(s->periodic_timer);
+        return;
+    }
+    if (old) {
+        /* a new rate counts from the last interrupt (QEMU) */
+        s->next_periodic = MAX(s->next_periodic - old + s->period, now);
+    } else {
+        s->next_periodic = now + s->period;
+    }
+    timer_mod(s->periodic_timer, cycles_to_ns(s->next_periodic));
+}
+
+static void rtc_periodic_fire(void *opaque)
+{
+    RTCState *s = opaque;
+    int64_t now = ns_to_cycles(qemu_clock_get_ns());
+
+    g_mutex_lock(&s->lock);
+    if (!timer_pending(s->periodic_timer) && s->period) {
+        s->next_periodic += s->period;
+        if (s->next_periodic <= now) {
+            /* a whole period late (a busy host): drop the lost ones */
+            s->next_periodic = now + s->period;
+        }
+        timer_mod(s->periodic_timer, cycles_to_ns(s->next_periodic));
+        rtc_set_flags(s, REG_C_PF);
+    }
+    g_mutex_unlock(&s->lock);
+}
+
+/* ---- registers ---------------------------------------------------------- */
 
 static bool is_time_reg(uint8_t idx)
 {
-    return idx <= RTC_YEAR || idx == RTC_CENTURY;
+    return idx == RTC_SECONDS || idx == RTC_MINUTES || idx == RTC_HOURS ||
+           (idx >= RTC_DAY_OF_WEEK && idx <= RTC_YEAR) || idx == RTC_CENTURY;
+}
+
+static void rtc_write_reg_a(RTCState *s, uint8_t val)
+{
+    bool was_running = rtc_running(s);
+
+    if (divider_in_reset(s->cmos[RTC_REG_A]) && !divider_in_reset(val)) {
+        /* the chain restarts: the first update is half a second away */
+        s->base_ns = NANOSECONDS_PER_SECOND / 2 - qemu_clock_get_ns();
+    }
+    s->cmos[RTC_REG_A] = val & ~REG_A_UIP;
+    rtc_run_state_changed(s, was_running);
+    rtc_periodic_update(s);
+}
+
+static void rtc_write_reg_b(RTCState *s, uint8_t val)
+{
+    bool was_running = rtc_running(s);
+
+    if (val & REG_B_SET) {
+        val &= ~REG_B_UIE;          /* SET clears UIE (data sheet) */
+    }
+    s->cmos[RTC_REG_B] = val;
+    rtc_run_state_changed(s, was_running);
+    /* enabling an interrupt whose flag is already up raises it now */
+    rtc_update_irq(s);
+    rtc_periodic_update(s);
+}
+
+/* A time register written while the clock runs sets it at once (QEMU). */
+static void rtc_write_time_reg(RTCState *s, uint8_t val)
+{
+    if (!rtc_running(s)) {
+        s->cmos[s->index] = val;
+        return;
+    }
+    rtc_fill_time(s);
+    s->cmos[s->index] = val;
+    rtc_take_regs_time(s);
 }
 
 static uint64_t rtc_read(void *opaque, uint64_t addr, unsigned size)
@@ -104,12 +398,15 @@ static uint64_t rtc_read(void *opaque, uint64_t addr, unsigned size)
         return 0xff;   /* the index port is write-only */
     }
     g_mutex_lock(&s->lock);
-    if (is_time_reg(s->index) && !(s->cmos[RTC_REG_B] & REG_B_SET)) {
+    if (is_time_reg(s->index) && rtc_running(s)) {
         rtc_fill_time(s);
     }
     v = s->cmos[s->index];
-    if (s->index == RTC_REG_C) {
-        s->cmos[RTC_REG_C] = 0;     /* flags clear on read */
+    if (s->index == RTC_REG_A && rtc_update_in_progress(s)) {
+        v |= REG_A_UIP;
+    } else if (s->index == RTC_REG_C) {
+        s->cmos[RTC_REG_C] = 0;     /* flags clear on read, IRQ goes down */
+        rtc_update_irq(s);
     }
     g_mutex_unlock(&s->lock);
     return v;
@@ -122,28 +419,14 @@ static void rtc_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
     g_mutex_lock(&s->lock);
     if (addr == 0) {
         s->index = val & 0x7f;      /* bit 7 is the NMI mask: ignored */
-    } else {
-        switch (s->index) {
-        case RTC_REG_A:
-            s->cmos[RTC_REG_A] = val & 0x7f;    /* UIP is read-only */
-            break;
-        case RTC_REG_B:
-            if ((s->cmos[RTC_REG_B] & REG_B_SET) && !(val & REG_B_SET)) {
-                s->cmos[RTC_REG_B] = val;
-                rtc_take_guest_time(s);
-            } else {
-                if (!(s->cmos[RTC_REG_B] & REG_B_SET) && (val & REG_B_SET)) {
-                    rtc_fill_time(s);   /* freeze the current time */
-                }
-                s->cmos[RTC_REG_B] = val;
-            }
-            break;
-        case RTC_REG_C:
-        case RTC_REG_D:
-            break;                      /* read-only */
-        default:
-            s->cmos[s->index] = val;
-        }
+    } else if (s->index == RTC_REG_A) {
+        rtc_write_reg_a(s, val);
+    } else if (s->index == RTC_REG_B) {
+        rtc_write_reg_b(s, val);
+    } else if (is_time_reg(s->index)) {
+        rtc_write_time_reg(s, val);
+    } else if (s->index != RTC_REG_C && s->index != RTC_REG_D) {
+        s->cmos[s->index] = val;    /* alarm, NVRAM; C and D are read-only */
     }
     g_mutex_unlock(&s->lock);
 }
@@ -154,6 +437,8 @@ static const IOBusOps rtc_ops = {
     .min_access = 1,
     .max_access = 1,
 };
+
+/* ---- set-up ----------------------------------------------------------- */
 
 static void set_pair(RTCState *s, int lo_reg, uint64_t v)
 {
@@ -183,10 +468,15 @@ static void rtc_set_config(RTCState *s, MachineState *ms)
 static void rtc_reset(void *opaque)
 {
     RTCState *s = opaque;
+    bool was_running;
 
     g_mutex_lock(&s->lock);
+    was_running = rtc_running(s);
     s->cmos[RTC_REG_B] = REG_B_24H;     /* BCD, 24 hours, like QEMU */
     s->cmos[RTC_REG_C] = 0;
+    rtc_run_state_changed(s, was_running);
+    rtc_periodic_update(s);
+    rtc_update_irq(s);
     g_mutex_unlock(&s->lock);
 }
 
@@ -195,6 +485,9 @@ bool pc_cmos_init(MachineState *ms, GError **errp)
     RTCState *s = g_new0(RTCState, 1);
 
     g_mutex_init(&s->lock);
+    s->base_ns = g_get_real_time() * 1000 +
+                 ms->rtc_offset * NANOSECONDS_PER_SECOND - qemu_clock_get_ns();
+    s->irq = ms->isa_irqs ? ms->isa_irqs[RTC_ISA_IRQ] : NULL;
     s->cmos[RTC_REG_A] = 0x26;          /* 32.768 kHz base, 1024 Hz rate */
     s->cmos[RTC_REG_B] = REG_B_24H;
     s->cmos[RTC_REG_D] = REG_D_VRT;
@@ -203,6 +496,9 @@ bool pc_cmos_init(MachineState *ms, GError **errp)
         g_free(s);
         return false;
     }
+    s->update_timer = timer_new_ns(rtc_update_fire, s);
+    s->periodic_timer = timer_new_ns(rtc_periodic_fire, s);
+    rtc_arm_update(s);
     /* NVRAM survives reset; only the control state goes back */
     qemu_register_reset(ms, rtc_reset, s);
     return true;
