@@ -1,7 +1,8 @@
 /*
  * The demo guest `make run` boots: say hello on COM1, show the command
- * line, then power the machine off through ACPI (SLP_TYP 5 | SLP_EN to
- * PM1a_CNT at 0x604), so the VMM exits with status 0.
+ * line, then power the machine off through ACPI (SLP_TYP 0 | SLP_EN to
+ * PM1a_CNT at 0x604: the DSDT's \_S5, as on QEMU's pc), so the VMM exits
+ * with status 0.
  */
 #include "libguest.h"
 
@@ -10,7 +11,7 @@ struct mb_info {
 };
 
 #define PM1A_CNT        0x604
-#define SLP_TYP_S5      (5 << 10)
+#define SLP_TYP_S5      (0 << 10)
 #define SLP_EN          (1 << 13)
 
 int main(uint32_t magic, struct mb_info *mbi)

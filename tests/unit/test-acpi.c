@@ -279,9 +279,10 @@ static void test_dsdt(void)
     g_autofree uint8_t *buf = build(&cfg, &used);
     const uint8_t *d = find_dsdt(buf, used);
     size_t len = rd(d + 4, 4);
-    /* Name(\_S5, Package(4) {5, 5, 0, 0}) and the same for \_S0 */
-    static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08,
-                                  0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+    /* Name(\_S5, Package(4) {0, 0, 0, 0}) (QEMU's PIIX4 soft-off) and
+     * the same for \_S0 */
+    static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06,
+                                  0x04, 0x00, 0x00, 0x00, 0x00 };
     static const uint8_t s0[] = { 0x08, '\\', '_', 'S', '0', '_', 0x12, 0x06,
                                   0x04, 0x00, 0x00, 0x00, 0x00 };
     /* DWordMemory producer window starting at the PCI hole */

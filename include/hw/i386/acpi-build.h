@@ -37,15 +37,16 @@
  *   0x600 PM1a_EVT_BLK, 4 bytes: PM1_STS (16 bit) then PM1_EN (16 bit);
  *         the power button is a fixed feature (PWRBTN_STS/EN, bit 8).
  *   0x604 PM1a_CNT_BLK, 2 bytes: SCI_EN bit 0, SLP_TYP bits 12:10,
- *         SLP_EN bit 13.  The DSDT's \_S5 gives SLP_TYP 5, so the guest
- *         powers off by writing PC_ACPI_PM1_CNT_S5 (0x3400); \_S0 is 0.
+ *         SLP_EN bit 13.  The DSDT's \_S5 gives SLP_TYP 0, the value
+ *         QEMU's PIIX4 PM uses for soft-off, so guests written for QEMU's
+ *         pc power off here too: PC_ACPI_PM1_CNT_S5 (0x2000).
  *   0x608 PM_TMR_BLK, 4 bytes: 24-bit 3.579545 MHz counter (FADT
  *         TMR_VAL_EXT clear).
  */
 #define PC_ACPI_PM1_EVT_ADDR (PC_ACPI_PM_BASE + 0)
 #define PC_ACPI_PM1_CNT_ADDR (PC_ACPI_PM_BASE + 4)
 #define PC_ACPI_PM_TMR_ADDR  (PC_ACPI_PM_BASE + 8)
-#define PC_ACPI_SLP_TYP_S5   5
+#define PC_ACPI_SLP_TYP_S5   0
 #define PC_ACPI_SLP_TYP_S0   0
 #define PC_ACPI_PM1_CNT_S5   ((PC_ACPI_SLP_TYP_S5 << 10) | (1 << 13))
 
