@@ -7,6 +7,7 @@
 #include "hw/boards.h"
 #include "system/kvm.h"
 #include "qemu/error-report.h"
+#include "monitor/monitor.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -127,20 +128,47 @@ static void wait_all_stopped(MachineState *ms)
     }
 }
 
-void vm_stop(MachineState *ms, RunState state)
+void cpus_wait_stopped(MachineState *ms)
 {
     g_mutex_lock(&ms->lock);
-    __atomic_store_n(&ms->runstate, state, __ATOMIC_RELEASE);
     wait_all_stopped(ms);
     g_mutex_unlock(&ms->lock);
 }
 
-void vm_start(MachineState *ms)
+void cpus_resume_after_request(MachineState *ms)
 {
     g_mutex_lock(&ms->lock);
+    g_cond_broadcast(&ms->cond);
+    g_mutex_unlock(&ms->lock);
+}
+
+/* QEMU's vm_stop: the STOP event only when the machine was running. */
+void vm_stop(MachineState *ms, RunState state)
+{
+    RunState old;
+
+    g_mutex_lock(&ms->lock);
+    old = ms->runstate;
+    __atomic_store_n(&ms->runstate, state, __ATOMIC_RELEASE);
+    wait_all_stopped(ms);
+    g_mutex_unlock(&ms->lock);
+    if (old == RUN_STATE_RUNNING) {
+        qapi_event_send_stop();
+    }
+}
+
+void vm_start(MachineState *ms)
+{
+    RunState old;
+
+    g_mutex_lock(&ms->lock);
+    old = ms->runstate;
     __atomic_store_n(&ms->runstate, RUN_STATE_RUNNING, __ATOMIC_RELEASE);
     g_cond_broadcast(&ms->cond);
     g_mutex_unlock(&ms->lock);
+    if (old != RUN_STATE_RUNNING) {
+        qapi_event_send_resume();
+    }
 }
 
 bool runstate_is_running(MachineState *ms)

@@ -12,6 +12,10 @@
 #include "system/accel.h"
 #include "system/kvm.h"
 #include "system/qtest.h"
+#include "monitor/monitor.h"
+#include "qom/object.h"
+#include "qemu/osdep.h"
+#include "qemu/timer.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/option.h"
@@ -25,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +54,13 @@ typedef struct VLConfig {
     const char *name;
     const char *log_items, *log_file;
     const char *qtest, *qtest_log;
+    GPtrArray *monitors;     /* -qmp specs and -mon arguments, in order */
+    GPtrArray *objects;      /* -object arguments */
+    const char *uuid;
+    const char *rtc_base;
+    const char *memory_backend;
+    bool ram_size_given;
+    bool mem_lock;
 } VLConfig;
 
 typedef struct QEMUOption {
@@ -115,7 +128,9 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
      */
     qemu_opt_get(opts, "usb");
     qemu_opt_get(opts, "dump-guest-core");
-    qemu_opt_get(opts, "memory-backend");
+    if (qemu_opt_has(opts, "memory-backend")) {
+        cfg->memory_backend = g_strdup(qemu_opt_get(opts, "memory-backend"));
+    }
     for (size_t i = 0; i < opts->nr; i++) {
         if (!opts->opts[i].used) {
             const MachineClass *mc = machine_find(cfg->machine_type ?
@@ -187,6 +202,7 @@ static bool opt_m(VLConfig *cfg, const char *arg, GError **errp)
     }
     /* QEMU: -m 0 means the default */
     cfg->ram_size = sz ? (sz + 8191) & ~8191ULL : DEFAULT_RAM_SIZE;
+    cfg->ram_size_given = true;
     return true;
 }
 
@@ -343,6 +359,130 @@ static bool opt_d(VLConfig *cfg, const char *arg, GError **errp)
     return opt_string(&cfg->log_items, arg);
 }
 
+static bool opt_qmp(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->monitors, g_strconcat("qmp:", arg, NULL));
+    return true;
+}
+
+static bool opt_mon(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->monitors, g_strconcat("mon:", arg, NULL));
+    return true;
+}
+
+static bool opt_add_fd(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse(arg, NULL, errp);
+    uint64_t set, fd;
+
+    if (!opts) {
+        return false;
+    }
+    if (!qemu_opt_has(opts, "fd") || !qemu_opt_has(opts, "set")) {
+        error_setg(errp, "Parameter '%s' is missing",
+                   qemu_opt_has(opts, "fd") ? "set" : "fd");
+        return false;
+    }
+    qemu_opt_get(opts, "opaque");   /* a label for query-fdsets */
+    return qemu_opt_get_number(opts, "set", 0, &set, errp) &&
+           qemu_opt_get_number(opts, "fd", 0, &fd, errp) &&
+           qemu_opts_check_unused(opts, errp) &&
+           qemu_add_fd(set, fd, NULL, errp);
+}
+
+static bool opt_uuid(VLConfig *cfg, const char *arg, GError **errp)
+{
+    if (!g_uuid_string_is_valid(arg)) {
+        error_setg(errp, "Fail to parse UUID string.");
+        return false;
+    }
+    return opt_string(&cfg->uuid, arg);
+}
+
+static bool opt_rtc(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse(arg, NULL, errp);
+    const char *clock, *drift;
+
+    if (!opts) {
+        return false;
+    }
+    cfg->rtc_base = g_strdup(qemu_opt_get(opts, "base"));
+    clock = qemu_opt_get(opts, "clock");
+    drift = qemu_opt_get(opts, "driftfix");
+    if (clock && strcmp(clock, "host") != 0 && strcmp(clock, "rt") != 0 &&
+        strcmp(clock, "vm") != 0) {
+        error_setg(errp, "Parameter 'clock' does not accept value '%s'", clock);
+        return false;
+    }
+    if (drift && strcmp(drift, "none") != 0 && strcmp(drift, "slew") != 0) {
+        error_setg(errp, "Parameter 'driftfix' does not accept value '%s'", drift);
+        return false;
+    }
+    return qemu_opts_check_unused(opts, errp);
+}
+
+static bool opt_overcommit(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse(arg, NULL, errp);
+    bool cpu_pm;
+
+    return opts &&
+           qemu_opt_get_bool(opts, "mem-lock", false, &cfg->mem_lock, errp) &&
+           /* cpu-pm: HLT/MWAIT stay intercepted; accepted without effect */
+           qemu_opt_get_bool(opts, "cpu-pm", false, &cpu_pm, errp) &&
+           qemu_opts_check_unused(opts, errp);
+}
+
+/* -boot order/once/menu/splash/strict...: for firmware, which we have not */
+static bool opt_boot(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse(arg, "order", errp);
+    static const char *const keys[] = {
+        "order", "once", "menu", "splash", "splash-time", "reboot-timeout",
+        "strict",
+    };
+
+    if (!opts) {
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        qemu_opt_get(opts, keys[i]);
+    }
+    return qemu_opts_check_unused(opts, errp);
+}
+
+/* -audiodev: there is no sound device, so any backend is accepted unused */
+static bool opt_audiodev(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse_arg(arg, "driver", errp);
+
+    if (!opts) {
+        return false;
+    }
+    if (!qemu_opt_get(opts, "id")) {
+        error_setg(errp, "Parameter 'id' is missing");
+        return false;
+    }
+    return true;
+}
+
+static bool opt_usb(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return true;    /* no USB controller: accepted without effect */
+}
+
+static bool opt_object(VLConfig *cfg, const char *arg, GError **errp)
+{
+    if (strcmp(arg, "help") == 0) {
+        object_list(stdout);
+        exit(0);
+    }
+    g_ptr_array_add(cfg->objects, (gpointer)arg);
+    return true;
+}
+
 static bool opt_msg(VLConfig *cfg, const char *arg, GError **errp)
 {
     g_autoptr(QemuOpts) opts = qemu_opts_parse(arg, NULL, errp);
@@ -389,6 +529,16 @@ static const QEMUOption qemu_options[] = {
     { "D", "logfile", "write -d logs to logfile", opt_D },
     { "d", "item1,...", "enable logging of items ('-d help' lists them)", opt_d },
     { "msg", "timestamp=on|off", "prefix messages with a timestamp", opt_msg },
+    { "qmp", "dev", "QMP monitor on dev (unix:path,server=on,wait=off; tcp:host:port,server=on,wait=off; stdio)", opt_qmp },
+    { "mon", "chardev=id,mode=control[,pretty=on]", "QMP monitor on a chardev (mode=readline is not supported)", opt_mon },
+    { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram ('-object help')", opt_object },
+    { "add-fd", "fd=fd,set=set[,opaque=text]", "add an inherited file descriptor to fd set; open it as /dev/fdset/set", opt_add_fd },
+    { "uuid", "uuid", "the machine's UUID (fw_cfg, QMP)", opt_uuid },
+    { "rtc", "base=utc|localtime|date[,clock=host][,driftfix=none|slew]", "RTC start time (clock and driftfix accepted without effect)", opt_rtc },
+    { "overcommit", "mem-lock=on|off[,cpu-pm=on|off]", "lock guest RAM in host memory (cpu-pm accepted without effect)", opt_overcommit },
+    { "boot", "[order=drives][,menu=on|off][,strict=on|off]...", "firmware boot settings: accepted without effect (no firmware runs)", opt_boot },
+    { "audiodev", "driver,id=id[,...]", "audio backend: accepted without effect (no sound device)", opt_audiodev },
+    { "usb", NULL, "accepted without effect (no USB controller)", opt_usb },
 };
 
 static void print_help(void)
@@ -641,13 +791,17 @@ typedef struct MainLoopState {
     int status;
 } MainLoopState;
 
-static void machine_do_reset(MachineState *ms)
+/*
+ * A reset request keeps every vCPU out of the guest until it is cleared,
+ * so the machine can be reset under them; the run state (and so the
+ * STOP/RESUME events) does not change.
+ */
+static void machine_do_reset(MachineState *ms, ShutdownCause cause)
 {
     g_autoptr(GError) err = NULL;
-    RunState prev = ms->runstate;
 
-    vm_stop(ms, RUN_STATE_PAUSED);
-    __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE, __ATOMIC_RELEASE);
+    qapi_event_send_reset(shutdown_caused_by_guest(cause), cause);
+    cpus_wait_stopped(ms);
     if (!ms->mc->reset(ms, &err)) {
         error_report("reset failed: %s", err->message);
         qemu_system_exit_request(ms, 1);
@@ -656,17 +810,25 @@ static void machine_do_reset(MachineState *ms)
     for (unsigned i = 0; i < ms->nr_cpus; i++) {
         ms->cpus[i]->reset_pending = true;
     }
-    if (prev == RUN_STATE_RUNNING) {
-        vm_start(ms);
-    } else {
-        ms->runstate = prev;
+    /* QEMU: a machine reset while not running is back at its start */
+    if (!runstate_is_running(ms)) {
+        __atomic_store_n(&ms->runstate, RUN_STATE_PRELAUNCH, __ATOMIC_RELEASE);
     }
+    __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE, __ATOMIC_RELEASE);
+    cpus_resume_after_request(ms);
+}
+
+static void main_loop_quit(MainLoopState *mls, int status)
+{
+    mls->status = status;
+    g_main_loop_quit(mls->loop);
 }
 
 static gboolean main_loop_wakeup(gint fd, GIOCondition cond, gpointer data)
 {
     MainLoopState *mls = data;
     MachineState *ms = mls->ms;
+    ShutdownCause cause;
     uint64_t cnt;
 
     if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN) {
@@ -682,34 +844,35 @@ static gboolean main_loop_wakeup(gint fd, GIOCondition cond, gpointer data)
         error_report("terminating on signal %d from pid %d (%s)",
                      (int)shutdown_signal, (int)shutdown_pid,
                      comm ? comm : "<unknown process>");
-        mls->status = 0;
-        g_main_loop_quit(mls->loop);
+        qapi_event_send_shutdown(false, SHUTDOWN_CAUSE_HOST_SIGNAL);
+        main_loop_quit(mls, 0);
         return G_SOURCE_CONTINUE;
     }
     if (__atomic_load_n(&ms->exit_request, __ATOMIC_ACQUIRE)) {
-        mls->status = ms->exit_status;
-        g_main_loop_quit(mls->loop);
+        main_loop_quit(mls, ms->exit_status);
         return G_SOURCE_CONTINUE;
     }
-    if (ms->reset_request) {
-        if (ms->no_reboot) {
+    cause = __atomic_load_n(&ms->reset_request, __ATOMIC_ACQUIRE);
+    if (cause) {
+        if (ms->no_reboot && cause != SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET) {
             /* QEMU: with -no-reboot a guest reset is a shutdown */
-            __atomic_store_n(&ms->shutdown_request, ms->reset_request,
-                             __ATOMIC_RELEASE);
+            __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
             __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE,
                              __ATOMIC_RELEASE);
         } else {
-            machine_do_reset(ms);
+            machine_do_reset(ms, cause);
         }
     }
-    if (ms->shutdown_request) {
-        if (ms->no_shutdown) {
+    cause = __atomic_load_n(&ms->shutdown_request, __ATOMIC_ACQUIRE);
+    if (cause) {
+        qapi_event_send_shutdown(shutdown_caused_by_guest(cause), cause);
+        if (ms->no_shutdown && cause != SHUTDOWN_CAUSE_HOST_QMP_QUIT) {
+            /* keep the process: libvirt decides what happens next */
             vm_stop(ms, RUN_STATE_SHUTDOWN);
             __atomic_store_n(&ms->shutdown_request, SHUTDOWN_CAUSE_NONE,
                              __ATOMIC_RELEASE);
         } else {
-            mls->status = 0;
-            g_main_loop_quit(mls->loop);
+            main_loop_quit(mls, 0);
         }
     }
     return G_SOURCE_CONTINUE;
@@ -730,7 +893,7 @@ static bool create_from_args(const char *option, GPtrArray *args,
         g_autoptr(QemuOpts) opts = NULL;
 
         loc_set_option(option, arg);
-        opts = qemu_opts_parse(arg, implied_key, &err);
+        opts = qemu_opts_parse_arg(arg, implied_key, &err);
         if (!opts || !create(ms, opts, &err)) {
             error_report_err(g_steal_pointer(&err));
             return false;
@@ -767,6 +930,161 @@ static bool create_serial_ports(VLConfig *cfg, MachineState *ms)
             return false;
         }
     }
+    return true;
+}
+
+static void uuid_parse_bytes(const char *str, uint8_t out[16])
+{
+    unsigned n = 0;
+
+    /* the string was checked by g_uuid_string_is_valid() */
+    for (const char *p = str; *p && n < 16; p++) {
+        if (*p == '-') {
+            continue;
+        }
+        out[n++] = g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]);
+        p++;
+    }
+}
+
+/*
+ * A daemon has no stdio.  QEMU refuses -nographic only when it would put
+ * the default serial port there (libvirt's probe passes -nographic with
+ * -nodefaults), and any chardev on stdio.
+ */
+static bool check_daemonize_stdio(VLConfig *cfg)
+{
+    if (cfg->nographic && cfg->nr_serial == 0 && !cfg->nodefaults) {
+        error_report("-nographic cannot be used with -daemonize");
+        return false;
+    }
+    for (int i = 0; i < cfg->nr_serial; i++) {
+        if (!strcmp(cfg->serial[i], "stdio") || !strcmp(cfg->serial[i], "mon:stdio")) {
+            error_report("cannot use stdio with -daemonize");
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        const char *c = g_ptr_array_index(cfg->chardevs, i);
+        if (g_str_has_prefix(c, "stdio,") || !strcmp(c, "stdio")) {
+            error_report("cannot use stdio with -daemonize");
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg->monitors->len; i++) {
+        if (!strcmp(g_ptr_array_index(cfg->monitors, i), "qmp:stdio")) {
+            error_report("cannot use stdio with -daemonize");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool object_create_opts(MachineState *ms, QemuOpts *opts, GError **errp)
+{
+    return user_object_create(opts, errp);
+}
+
+/* -machine memory-backend=ID: the backend's size is the RAM size. */
+static bool apply_memory_backend(VLConfig *cfg, MachineState *ms, GError **errp)
+{
+    UserObject *obj;
+
+    if (!cfg->memory_backend) {
+        return true;
+    }
+    obj = user_object_find(cfg->memory_backend);
+    if (!obj || !g_str_has_prefix(obj->type->name, "memory-backend-")) {
+        error_setg(errp, "Memory backend '%s' not found", cfg->memory_backend);
+        return false;
+    }
+    if (cfg->ram_size_given && obj->size != cfg->ram_size) {
+        error_setg(errp, "Machine memory size does not match the size of "
+                   "the memory backend");
+        return false;
+    }
+    ms->ram_size = obj->size;
+    return true;
+}
+
+/* -rtc base=utc|localtime|YYYY-MM-DD[THH:MM:SS]: seconds from host UTC. */
+static bool parse_rtc_base(const char *base, int64_t *offset, GError **errp)
+{
+    time_t now = time(NULL);
+    struct tm tm = { 0 };
+    int n;
+
+    if (!base || strcmp(base, "utc") == 0) {
+        *offset = 0;
+        return true;
+    }
+    if (strcmp(base, "localtime") == 0) {
+        localtime_r(&now, &tm);
+        *offset = tm.tm_gmtoff;
+        return true;
+    }
+    n = sscanf(base, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+    if ((n != 3 && n != 6) || tm.tm_year < 1900 || tm.tm_mon < 1 ||
+        tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31) {
+        error_setg(errp, "invalid datetime format\nvalid formats: "
+                   "'2006-06-17T16:01:21' or '2006-06-17'");
+        return false;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *offset = (int64_t)timegm(&tm) - (int64_t)now;
+    return true;
+}
+
+/* -qmp SPEC is QEMU's shorthand for a socket chardev plus -mon. */
+static bool create_monitors(VLConfig *cfg, MachineState *ms)
+{
+    for (guint i = 0; i < cfg->monitors->len; i++) {
+        const char *m = g_ptr_array_index(cfg->monitors, i);
+        g_autoptr(GError) err = NULL;
+        bool ok;
+
+        if (g_str_has_prefix(m, "qmp:")) {
+            g_autofree char *label = g_strdup_printf("compat_monitor%u", i);
+            Chardev *chr;
+
+            loc_set_option("-qmp", m + 4);
+            chr = qemu_chr_new(label, m + 4, &err);
+            ok = chr && monitor_init_qmp(chr, ms, false, &err);
+        } else {
+            g_autoptr(QemuOpts) opts = NULL;
+            const char *id, *mode;
+            bool pretty = false;
+            Chardev *chr = NULL;
+
+            loc_set_option("-mon", m + 4);
+            opts = qemu_opts_parse(m + 4, "chardev", &err);
+            ok = opts != NULL;
+            if (ok) {
+                id = qemu_opt_get(opts, "chardev");
+                mode = qemu_opt_get(opts, "mode");
+                qemu_opt_get(opts, "id");
+                ok = qemu_opt_get_bool(opts, "pretty", false, &pretty, &err) &&
+                     qemu_opts_check_unused(opts, &err);
+                if (ok && (!mode || strcmp(mode, "control") != 0)) {
+                    error_setg(&err, "mode=%s is not supported: only QMP "
+                               "(mode=control)", mode ? mode : "readline");
+                    ok = false;
+                }
+                if (ok && !(id && (chr = qemu_chr_find(id)))) {
+                    error_setg(&err, "chardev \"%s\" not found", id ? id : "");
+                    ok = false;
+                }
+                ok = ok && monitor_init_qmp(chr, ms, pretty, &err);
+            }
+        }
+        if (!ok) {
+            error_report_err(g_steal_pointer(&err));
+            return false;
+        }
+    }
+    loc_set_option(NULL, NULL);
     return true;
 }
 
@@ -809,6 +1127,8 @@ int main(int argc, char **argv)
     error_set_progname(argv[0]);
     cfg.chardevs = g_ptr_array_new();
     cfg.devices = g_ptr_array_new();
+    cfg.monitors = g_ptr_array_new_with_free_func(g_free);
+    cfg.objects = g_ptr_array_new();
     parse_args(&cfg, argc, argv);
 
     if (cfg.log_items && !qemu_set_log_list(cfg.log_items, &err)) {
@@ -825,8 +1145,7 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    if (cfg.nographic && cfg.daemonize) {
-        error_report("-nographic cannot be used with -daemonize");
+    if (cfg.daemonize && !check_daemonize_stdio(&cfg)) {
         exit(1);
     }
 
@@ -871,6 +1190,19 @@ int main(int argc, char **argv)
     install_signal_handlers();
     atexit(qemu_chr_cleanup_all);
 
+    if (!create_from_args("-object", cfg.objects, "qom-type", ms,
+                          object_create_opts) ||
+        !apply_memory_backend(&cfg, ms, &err) ||
+        !parse_rtc_base(cfg.rtc_base, &ms->rtc_offset, &err)) {
+        if (err) {
+            error_report_err(g_steal_pointer(&err));
+        }
+        exit(1);
+    }
+    if (cfg.uuid) {
+        ms->has_uuid = true;
+        uuid_parse_bytes(cfg.uuid, ms->uuid);
+    }
     ms->accel = accel;
     if (!accel->init(ms, &err)) {
         error_report_err(g_steal_pointer(&err));
@@ -895,6 +1227,15 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
+    if (!create_monitors(&cfg, ms)) {
+        exit(1);
+    }
+    /* QEMU's wording: libvirt shows it when mem-lock=on cannot be had */
+    if (cfg.mem_lock && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+        error_report("mlockall: %s", g_strerror(errno));
+        error_report("locking memory failed");
+        exit(1);
+    }
     if (!cpus_start(ms, &err)) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
@@ -904,6 +1245,12 @@ int main(int argc, char **argv)
     }
 
     mls.loop = g_main_loop_new(NULL, FALSE);
+    {
+        /* device timers (serial timeout, RTC, PM timer) run on this loop */
+        GSource *timers = qemu_timer_source_new();
+        g_source_attach(timers, NULL);
+        g_source_unref(timers);
+    }
     mls.ms = ms;
     g_unix_fd_add(wakeup_fd, G_IO_IN, main_loop_wakeup, &mls);
     if (!cfg.start_paused) {
@@ -913,6 +1260,7 @@ int main(int argc, char **argv)
     }
     g_main_loop_run(mls.loop);
 
+    monitor_cleanup();
     cpus_stop_threads(ms);
     return mls.status;
 }

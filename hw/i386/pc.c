@@ -20,11 +20,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* COM1-COM4: I/O base and ISA IRQ (the PC/AT convention) */
-static const struct { uint16_t base; uint8_t irq; } pc_serial[PC_MAX_SERIAL] = {
-    { 0x3f8, 4 }, { 0x2f8, 3 }, { 0x3e8, 4 }, { 0x2e8, 3 },
-};
-
 static void pc_isa_irq_handler(void *opaque, int n, int level)
 {
     MachineState *ms = opaque;
@@ -234,11 +229,10 @@ static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
 {
     FWCfgState *fw = fw_cfg_new(boot_gpa_to_hva, ms);
     g_autofree uint8_t *e820 = g_malloc0(pcms->e820_nr * 20);
-    uint8_t uuid[16] = { 0 };
     const char *cmdline = ms->kernel_cmdline ? ms->kernel_cmdline : "";
 
     pcms->fw_cfg = fw;
-    fw_cfg_add_bytes(fw, FW_CFG_UUID, uuid, sizeof(uuid));
+    fw_cfg_add_bytes(fw, FW_CFG_UUID, ms->uuid, sizeof(ms->uuid));
     fw_cfg_add_i64(fw, FW_CFG_RAM_SIZE, ms->ram_size);
     fw_cfg_add_i16(fw, FW_CFG_NOGRAPHIC, 0);
     fw_cfg_add_i16(fw, FW_CFG_NB_CPUS, ms->smp_cpus);
@@ -298,17 +292,12 @@ static bool pc_init(MachineState *ms, GError **errp)
     if (ms->kernel_filename && !pc_read_images(ms, pcms, errp)) {
         return false;
     }
+    ms->isa_irqs = pcms->isa_irq;
     for (int i = 0; i < PC_MAX_SERIAL; i++) {
-        SerialState *s;
-        if (!ms->serial_hds[i]) {
-            continue;
-        }
-        s = serial_new(&ms->io, pc_serial[i].base,
-                       pcms->isa_irq[pc_serial[i].irq], ms->serial_hds[i], errp);
-        if (!s) {
+        if (ms->serial_hds[i] &&
+            !isa_serial_create(ms, i, 0, 0, ms->serial_hds[i], errp)) {
             return false;
         }
-        qemu_register_reset(ms, serial_reset, s);
     }
     if (!pc_cmos_init(ms, errp) || !pc_i440fx_init(ms, errp) ||
         !pc_kbd_reset_init(ms, errp) || !pc_ioport80_init(ms, errp) ||

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "hw/core/cpu.h"
+#include "hw/irq.h"
 #include "system/iobus.h"
 #include "system/runstate.h"
 
@@ -49,12 +50,16 @@ struct MachineState {
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */
+    uint8_t uuid[16];           /* -uuid */
+    bool has_uuid;
+    int64_t rtc_offset;         /* -rtc base: seconds from host UTC */
 
     /* guest memory: one host mapping, laid out by the machine */
     uint8_t *ram;
     uint64_t below_4g_mem_size, above_4g_mem_size;
 
     const struct AccelOps *accel;
+    qemu_irq *isa_irqs;         /* ISA IRQ 0-15, NULL without an ISA bus */
     IOBus io;                   /* port I/O */
     IOBus mmio;                 /* memory-mapped I/O */
     KVMState *kvm;
@@ -97,5 +102,9 @@ void machine_list(FILE *f);
 bool cpus_start(MachineState *ms, GError **errp);
 void cpus_stop_threads(MachineState *ms);
 void cpus_kick_all(MachineState *ms);
+/* Wait until every vCPU is parked (they are, or will be, because a
+ * request is pending); then let them go again once it is cleared. */
+void cpus_wait_stopped(MachineState *ms);
+void cpus_resume_after_request(MachineState *ms);
 
 #endif

@@ -33,6 +33,12 @@ QemuOpts *qemu_opts_parse(const char *str, const char *implied_key,
 void qemu_opts_free(QemuOpts *opts);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QemuOpts, qemu_opts_free)
 
+/* A JSON object argument ('{"driver":"x","id":"y"}') as QemuOpts. */
+QemuOpts *qemu_opts_from_json(const char *json, GError **errp);
+/* Either form: JSON when arg starts with '{', else key=value. */
+QemuOpts *qemu_opts_parse_arg(const char *arg, const char *implied_key,
+                              GError **errp);
+
 /* Value of the last occurrence of name, or NULL; marks it used. */
 const char *qemu_opt_get(QemuOpts *opts, const char *name);
 bool qemu_opt_has(QemuOpts *opts, const char *name);

@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Read a whole file.  On failure *errp reads "could not open WHAT 'PATH':
@@ -14,5 +16,14 @@
  */
 bool qemu_read_file(const char *what, const char *path, char **data,
                     size_t *len, GError **errp);
+
+/*
+ * -add-fd set=N,fd=M: file descriptors passed in by a management tool.
+ * qemu_open("/dev/fdset/N", flags) then returns a dup of a descriptor of
+ * set N whose access mode allows flags (QEMU's rule), and any other path
+ * is opened normally.  Errors name the path.
+ */
+bool qemu_add_fd(int64_t set, int fd, const char *opaque, GError **errp);
+int qemu_open(const char *path, int flags, mode_t mode, GError **errp);
 
 #endif

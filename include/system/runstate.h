@@ -37,6 +37,11 @@ typedef enum ShutdownCause {
 } ShutdownCause;
 
 const char *shutdown_cause_name(ShutdownCause c);
+/* The guest asked for it (QMP events' "guest" member). */
+static inline bool shutdown_caused_by_guest(ShutdownCause c)
+{
+    return c >= SHUTDOWN_CAUSE_GUEST_SHUTDOWN;
+}
 
 /* Any thread: ask the main loop to act. */
 void qemu_system_reset_request(MachineState *ms, ShutdownCause cause);
