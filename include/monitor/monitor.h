@@ -10,6 +10,8 @@
 #include <stdbool.h>
 
 #include "chardev/char.h"
+#include "qemu/error-report.h"
+#include "system/runstate.h"
 
 typedef struct MachineState MachineState;
 
@@ -25,11 +27,39 @@ bool monitor_init_qmp(Chardev *chr, MachineState *ms, bool pretty,
  * Send an event to every QMP client that finished capabilities
  * negotiation: {"event": NAME, "data": DATA, "timestamp": {...}}.
  * data may be NULL (no "data" member); the call takes ownership.
- * Any thread may call it.
+ * Any thread may call it.  NAME must be in the event table (monitor/
+ * qmp-cmds.c), which query-qmp-schema shows.
  */
 void qapi_event_send(const char *name, JsonObject *data);
 
-/* Close every monitor connection (at exit, after the last event). */
+/* The run-state events, as QEMU sends them (any thread). */
+void qapi_event_send_stop(void);
+void qapi_event_send_resume(void);
+void qapi_event_send_powerdown(void);
+/* RESET / SHUTDOWN {"guest": bool, "reason": shutdown_cause_name()} */
+void qapi_event_send_reset(bool guest, ShutdownCause reason);
+void qapi_event_send_shutdown(bool guest, ShutdownCause reason);
+
+/* Deliver what is still queued for clients (bounded wait), then close
+ * every monitor connection: at exit, after the last event. */
 void monitor_cleanup(void);
+
+/*
+ * The "class" of a QMP error reply.  error_setg() gives GenericError;
+ * the few others clients test for are set with error_set().
+ */
+typedef enum ErrorClass {
+    ERROR_CLASS_GENERIC_ERROR = 0,
+    ERROR_CLASS_COMMAND_NOT_FOUND,
+    ERROR_CLASS_DEVICE_NOT_ACTIVE,
+    ERROR_CLASS_DEVICE_NOT_FOUND,
+    ERROR_CLASS_KVM_MISSING_CAP,
+} ErrorClass;
+
+#define error_set(errp, cls, ...) \
+    g_set_error((errp), QKVM_ERROR, (cls), __VA_ARGS__)
+
+/* "GenericError", "DeviceNotFound", ... for an error's class. */
+const char *error_class_name(const GError *err);
 
 #endif

@@ -1,0 +1,154 @@
+/*
+ * The x86 part of QMP: the target's name, its CPU models and what the
+ * host lacks of each (query-cpu-definitions' unavailable-features, which
+ * libvirt shows as usable='no').
+ */
+#include "monitor/monitor-internal.h"
+#include "hw/boards.h"
+#include "system/kvm.h"
+#include "target/i386/cpu.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define CPU_TYPE_SUFFIX "-" QMP_TARGET_ARCH "-cpu"
+
+char *qmp_cpu_type_name(const char *cpu_model)
+{
+    g_autofree char *model = g_strndup(cpu_model, strcspn(cpu_model, ","));
+
+    return g_strconcat(model, CPU_TYPE_SUFFIX, NULL);
+}
+
+/*
+ * TODO: cpu.c keeps its model table to itself; until it exports the
+ * names, they come from the "-cpu help" listing ("x86 NAME  text").
+ */
+GStrv qmp_cpu_model_names(void)
+{
+    GPtrArray *names = g_ptr_array_new();
+    g_autofree char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    g_auto(GStrv) lines = NULL;
+
+    x86_cpu_list(f);
+    fclose(f);
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l && strcmp(*l, "") != 0; l++) {
+        char *name = NULL;
+        if (sscanf(*l, "x86 %ms", &name) == 1) {
+            g_ptr_array_add(names, g_strdup(name));
+            free(name);
+        }
+    }
+    g_ptr_array_add(names, NULL);
+    return (GStrv)g_ptr_array_free(names, false);
+}
+
+QMP_HANDLER(qmp_query_target)
+{
+    g_autoptr(JsonObject) o = json_object_new();
+
+    json_object_set_string_member(o, "arch", QMP_TARGET_ARCH);
+    return qmp_node_object(g_steal_pointer(&o));
+}
+
+/* TODO: share with target/i386/kvm.c (get_supported_cpuid is static). */
+static struct kvm_cpuid2 *host_cpuid(KVMState *s)
+{
+    for (unsigned nent = 64; s && nent <= 4096; nent *= 2) {
+        struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
+                                         nent * sizeof(struct kvm_cpuid_entry2));
+        c->nent = nent;
+        if (ioctl(s->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            return c;
+        }
+        g_free(c);
+        if (errno != E2BIG) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/* "...: CPUID.01H:ECX.sse4.1 [bit 19]" -> "sse4.1" (NULL: unnamed bit) */
+static char *feature_of_warning(const char *msg)
+{
+    const char *reg = strstr(msg, "CPUID.");
+    const char *name, *end;
+
+    reg = reg ? strchr(reg, ':') : NULL;
+    name = reg ? strchr(reg, '.') : NULL;
+    end = name ? strstr(name, " [bit") : NULL;
+    return end ? g_strndup(name + 1, end - name - 1) : NULL;
+}
+
+/* The model's features the host cannot give, by QEMU's names. */
+static JsonArray *unavailable_features(const char *model,
+                                       const struct kvm_cpuid2 *host)
+{
+    JsonArray *list = json_array_new();
+    g_autofree char *spec = g_strdup_printf("%s,check", model);
+    g_autoptr(X86CPUDef) def = x86_cpu_parse(spec, NULL);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autofree struct kvm_cpuid2 *built = NULL;
+
+    if (!def || !host) {
+        return list;    /* no KVM (qtest): nothing to compare with */
+    }
+    built = x86_cpu_build_cpuid_quiet(def, host, NULL, warnings, NULL);
+    for (guint i = 0; i < warnings->len; i++) {
+        const char *w = g_ptr_array_index(warnings, i);
+        g_autofree char *feat = NULL;
+
+        if (g_str_has_prefix(w, "host doesn't support requested feature") &&
+            (feat = feature_of_warning(w))) {
+            json_array_add_string_element(list, feat);
+        }
+    }
+    return list;
+}
+
+QMP_HANDLER(qmp_query_cpu_definitions)
+{
+    g_auto(GStrv) models = qmp_cpu_model_names();
+    g_autofree struct kvm_cpuid2 *host = host_cpuid(mon->ms->kvm);
+    g_autoptr(JsonArray) list = json_array_new();
+
+    for (char **m = models; *m; m++) {
+        JsonObject *o = json_object_new();
+        g_autofree char *type = qmp_cpu_type_name(*m);
+        /* host and max follow the host: QEMU calls them not migration-safe */
+        bool is_host = !strcmp(*m, "host") || !strcmp(*m, "max");
+
+        json_object_set_string_member(o, "name", *m);
+        json_object_set_string_member(o, "typename", type);
+        json_object_set_array_member(o, "unavailable-features",
+                                     unavailable_features(*m, host));
+        json_object_set_boolean_member(o, "static", false);
+        json_object_set_boolean_member(o, "migration-safe", !is_host);
+        json_object_set_boolean_member(o, "deprecated", false);
+        json_array_add_object_element(list, o);
+    }
+    return qmp_node_array(g_steal_pointer(&list));
+}
+
+/* libvirt takes GenericError as "no expansion" and probes no host model. */
+QMP_HANDLER(qmp_query_cpu_model_expansion)
+{
+    JsonObject *model = json_object_get_object_member(args, "model");
+    const char *name = json_object_get_string_member(model, "name");
+    g_autoptr(X86CPUDef) def = strchr(name, ',') ? NULL :
+                               x86_cpu_parse(name, NULL);
+
+    if (!def) {
+        error_setg(errp, "CPU model '%s' not found", name);
+        return NULL;
+    }
+    error_setg(errp, "CPU model expansion is not supported");
+    return NULL;
+}
