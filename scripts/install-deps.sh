@@ -7,7 +7,7 @@ PKGS=(
   libglib2.0-dev libjson-glib-dev libfdt-dev
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
-  qemu-system-x86
+  qemu-system-x86 ovmf
   # qemu-system-x86: QEMU 7.2, the reference the functional tests compare against
 )
 missing=()
