@@ -1,21 +1,14 @@
 /*
- * KVM accelerator: device, VM, memory slots, vCPU creation, interrupts.
- * (Documentation/virt/kvm/api.rst: sections 4.1 KVM_GET_API_VERSION,
- * 4.4 KVM_CHECK_EXTENSION, 4.35 KVM_SET_USER_MEMORY_REGION.)
+ * KVM accelerator, system-mode part: the capabilities a machine needs,
+ * vCPUs as CPUState, interrupts.  The device, VM, slots and vCPU fds are
+ * in kvm-common.c, shared with the user-mode emulator.
  */
 #include "system/kvm.h"
 #include "hw/boards.h"
 #include "qemu/error-report.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-/* The API version every KVM since 2.6.22 reports (api.rst 4.1). */
-#define KVM_API_VERSION_EXPECTED 12
 
 static const KVMCapability kvm_required_capabilities[] = {
     KVM_CAP_INFO(USER_MEMORY, "guest RAM is mapped from our address space"),
@@ -25,141 +18,29 @@ static const KVMCapability kvm_required_capabilities[] = {
     KVM_CAP_INFO(INTERNAL_ERROR_DATA, "emulation failures are reported"),
 };
 
-int kvm_check_extension(KVMState *s, int cap)
-{
-    int fd = s->vmfd >= 0 ? s->vmfd : s->fd;
-    int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
-    return r < 0 ? 0 : r;
-}
-
-static const KVMCapability *missing_cap(KVMState *s, const KVMCapability *caps,
-                                        size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (!kvm_check_extension(s, caps[i].cap)) {
-            return &caps[i];
-        }
-    }
-    return NULL;
-}
-
 KVMState *kvm_init(const char *device, GError **errp)
 {
-    g_autofree KVMState *s = g_new0(KVMState, 1);
-    const KVMCapability *miss;
-    int ver;
+    KVMState *s = kvm_state_new(device, errp);
 
-    s->vmfd = -1;
-    s->fd = open(device, O_RDWR | O_CLOEXEC);
-    if (s->fd < 0) {
-        error_setg_errno(errp, errno, "Could not access KVM kernel module");
+    if (s &&
+        (!kvm_require_capabilities(s, kvm_required_capabilities,
+                                   G_N_ELEMENTS(kvm_required_capabilities),
+                                   errp) ||
+         !kvm_require_capabilities(s, kvm_arch_required_capabilities,
+                                   kvm_arch_required_capabilities_nr,
+                                   errp))) {
+        kvm_destroy(s);
         return NULL;
     }
-    ver = ioctl(s->fd, KVM_GET_API_VERSION, 0);
-    if (ver != KVM_API_VERSION_EXPECTED) {
-        error_setg(errp, ver < KVM_API_VERSION_EXPECTED ?
-                   "kvm version too old" : "kvm version not supported");
-        goto fail;
-    }
-    do {
-        s->vmfd = ioctl(s->fd, KVM_CREATE_VM, 0);
-    } while (s->vmfd < 0 && errno == EINTR);
-    if (s->vmfd < 0) {
-        error_setg_errno(errp, errno, "ioctl(KVM_CREATE_VM) failed");
-        goto fail;
-    }
-    miss = missing_cap(s, kvm_required_capabilities,
-                       G_N_ELEMENTS(kvm_required_capabilities));
-    if (!miss) {
-        miss = missing_cap(s, kvm_arch_required_capabilities,
-                           kvm_arch_required_capabilities_nr);
-    }
-    if (miss) {
-        error_setg(errp, "kvm does not support %s (needed because %s)",
-                   miss->name, miss->why);
-        goto fail;
-    }
-    s->vcpu_mmap_size = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (s->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
-        error_setg(errp, "KVM_GET_VCPU_MMAP_SIZE returned %d",
-                   s->vcpu_mmap_size);
-        goto fail;
-    }
-    s->nr_slots = kvm_check_extension(s, KVM_CAP_NR_MEMSLOTS);
-    if (!s->nr_slots) {
-        s->nr_slots = 32;
-    }
-    /* api.rst 4.4: NR_VCPUS is the recommended, MAX_VCPUS the hard limit */
-    s->recommended_vcpus = kvm_check_extension(s, KVM_CAP_NR_VCPUS);
-    if (!s->recommended_vcpus) {
-        s->recommended_vcpus = 4;
-    }
-    s->max_vcpus = kvm_check_extension(s, KVM_CAP_MAX_VCPUS);
-    if (!s->max_vcpus) {
-        s->max_vcpus = s->recommended_vcpus;
-    }
-    return g_steal_pointer(&s);
-
-fail:
-    if (s->vmfd >= 0) {
-        close(s->vmfd);
-    }
-    close(s->fd);
-    return NULL;
-}
-
-void kvm_destroy(KVMState *s)
-{
-    if (!s) {
-        return;
-    }
-    close(s->vmfd);
-    close(s->fd);
-    g_free(s);
-}
-
-bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
-                         void *hva, GError **errp)
-{
-    struct kvm_userspace_memory_region mem = {
-        .slot = s->next_slot,
-        .guest_phys_addr = gpa,
-        .memory_size = size,
-        .userspace_addr = (uintptr_t)hva,
-    };
-
-    if (s->next_slot >= s->nr_slots) {
-        error_setg(errp, "out of KVM memory slots (%d)", s->nr_slots);
-        return false;
-    }
-    if (ioctl(s->vmfd, KVM_SET_USER_MEMORY_REGION, &mem) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_USER_MEMORY_REGION failed, "
-                         "slot=%d, start=0x%" G_GINT64_MODIFIER "x, "
-                         "size=0x%" G_GINT64_MODIFIER "x",
-                         mem.slot, gpa, size);
-        return false;
-    }
-    s->next_slot++;
-    return true;
+    return s;
 }
 
 bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp)
 {
-    void *run;
+    struct kvm_run *run;
 
-    cpu->kvm_fd = ioctl(s->vmfd, KVM_CREATE_VCPU, cpu->vcpu_id);
+    cpu->kvm_fd = kvm_vcpu_open(s, cpu->vcpu_id, &run, errp);
     if (cpu->kvm_fd < 0) {
-        error_setg_errno(errp, errno, "KVM_CREATE_VCPU %lu failed",
-                         cpu->vcpu_id);
-        return false;
-    }
-    run = mmap(NULL, s->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-               cpu->kvm_fd, 0);
-    if (run == MAP_FAILED) {
-        error_setg_errno(errp, errno, "mmap of vCPU %d kvm_run failed",
-                         cpu->cpu_index);
-        close(cpu->kvm_fd);
-        cpu->kvm_fd = -1;
         return false;
     }
     cpu->kvm_run = run;

@@ -9,37 +9,14 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "accel/kvm-common.h"
 #include "hw/core/cpu.h"
-
-/* A capability we depend on, and why (printed when it is missing). */
-typedef struct KVMCapability {
-    int cap;
-    const char *name;
-    const char *why;
-} KVMCapability;
-#define KVM_CAP_INFO(c, reason) { KVM_CAP_##c, "KVM_CAP_" #c, reason }
-
-typedef struct KVMState {
-    int fd;                 /* /dev/kvm */
-    int vmfd;
-    int vcpu_mmap_size;
-    int nr_slots;
-    int max_vcpus;          /* KVM_CAP_MAX_VCPUS */
-    int recommended_vcpus;  /* KVM_CAP_NR_VCPUS */
-    int next_slot;
-} KVMState;
 
 /*
  * Open the device, check the API version and every capability in the
  * generic and the arch table.  Errors name the missing piece.
  */
 KVMState *kvm_init(const char *device, GError **errp);
-void kvm_destroy(KVMState *s);
-/* KVM_CHECK_EXTENSION on the VM fd (falls back to /dev/kvm); <0 => 0. */
-int kvm_check_extension(KVMState *s, int cap);
-/* Map host memory at gpa as guest RAM in a new slot. */
-bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
-                         void *hva, GError **errp);
 /* Create the vCPU fd and map its kvm_run. */
 bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp);
 /* Level-triggered GSI line to the in-kernel irqchip. */
