@@ -23,6 +23,8 @@
 #include "user/vcpu.h"
 #include "user/fds.h"
 #include "qemu/error-report.h"
+#include "target/i386/kvm-cpuid.h"
+#include "qemu/osdep.h"
 #include "qemu/log.h"
 
 #include <errno.h>
@@ -257,22 +259,9 @@ static bool map_slots(UserCPU *cpu, GuestMem *m, GError **errp)
 
 static bool setup_cpuid(UserCPU *cpu, GError **errp)
 {
-    int n = 64;
-
-    for (;;) {
-        cpu->cpuid = g_malloc0(sizeof(*cpu->cpuid) +
-                               n * sizeof(cpu->cpuid->entries[0]));
-        cpu->cpuid->nent = n;
-        if (ioctl(cpu->kvm->fd, KVM_GET_SUPPORTED_CPUID, cpu->cpuid) == 0) {
-            break;
-        }
-        g_free(cpu->cpuid);
-        if (errno != E2BIG || n >= 4096) {
-            error_setg_errno(errp, errno, "KVM_GET_SUPPORTED_CPUID failed");
-            cpu->cpuid = NULL;
-            return false;
-        }
-        n *= 2;
+    cpu->cpuid = x86_kvm_get_supported_cpuid(cpu->kvm, errp);
+    if (!cpu->cpuid) {
+        return false;
     }
     if (ioctl(cpu->fd, KVM_SET_CPUID2, cpu->cpuid) < 0) {
         error_setg_errno(errp, errno, "KVM_SET_CPUID2 failed");
@@ -369,7 +358,7 @@ static bool setup_msrs(UserCPU *cpu, GError **errp)
         SYSCALL_FMASK, 0,
     };
     g_autofree struct kvm_msrs *msrs =
-        g_malloc0(sizeof(*msrs) + G_N_ELEMENTS(idx) * sizeof(msrs->entries[0]));
+        QEMU_FLEX_NEW0(struct kvm_msrs, entries, G_N_ELEMENTS(idx));
 
     msrs->nmsrs = G_N_ELEMENTS(idx);
     for (size_t i = 0; i < G_N_ELEMENTS(idx); i++) {

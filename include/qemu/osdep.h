@@ -18,6 +18,24 @@ bool qemu_read_file(const char *what, const char *path, char **data,
                     size_t *len, GError **errp);
 
 /*
+ * Zeroed memory for a header followed by n elements (the KVM structs with
+ * a flexible array: kvm_cpuid2, kvm_msrs, kvm_irq_routing).  Aborts on
+ * overflow like g_new(), so no caller multiplies sizes by hand.
+ */
+static inline void *qemu_flex_alloc0(size_t header, size_t elem, size_t n)
+{
+    size_t body, total;
+
+    if (!g_size_checked_mul(&body, elem, n) ||
+        !g_size_checked_add(&total, header, body)) {
+        g_error("allocation of %zu elements of %zu bytes overflows", n, elem);
+    }
+    return g_malloc0(total);
+}
+#define QEMU_FLEX_NEW0(type, member, n) \
+    ((type *)qemu_flex_alloc0(sizeof(type), sizeof(((type *)0)->member[0]), (n)))
+
+/*
  * -add-fd set=N,fd=M: file descriptors passed in by a management tool.
  * qemu_open("/dev/fdset/N", flags) then returns a dup of a descriptor of
  * set N whose access mode allows flags (QEMU's rule), and any other path

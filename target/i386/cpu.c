@@ -7,6 +7,7 @@
  */
 #include "target/i386/cpu.h"
 #include "qemu/error-report.h"
+#include "qemu/osdep.h"
 #include "qemu/option.h"
 
 #include <errno.h>
@@ -1370,7 +1371,7 @@ struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
     }
 
     /* flexible array member: header plus out->len entries */
-    cpuid = g_malloc0(sizeof(*cpuid) + out->len * sizeof(cpuid->entries[0]));
+    cpuid = QEMU_FLEX_NEW0(struct kvm_cpuid2, entries, out->len);
     cpuid->nent = out->len;
     memcpy(cpuid->entries, out->data, out->len * sizeof(cpuid->entries[0]));
     return cpuid;
@@ -1399,7 +1400,11 @@ void x86_cpuid_set_entry(struct kvm_cpuid2 **cpuid,
 
     if (!e) {
         uint32_t n = (*cpuid)->nent + 1;
-        *cpuid = g_realloc(*cpuid, sizeof(**cpuid) + n * sizeof(*e));
+        struct kvm_cpuid2 *grown = QEMU_FLEX_NEW0(struct kvm_cpuid2, entries, n);
+
+        memcpy(grown->entries, (*cpuid)->entries, (n - 1) * sizeof(*e));
+        g_free(*cpuid);
+        *cpuid = grown;
         (*cpuid)->nent = n;
         e = &(*cpuid)->entries[n - 1];
     }

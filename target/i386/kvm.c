@@ -7,6 +7,7 @@
 #include "hw/boards.h"
 #include "system/kvm.h"
 #include "qemu/error-report.h"
+#include "qemu/osdep.h"
 #include "qemu/log.h"
 
 #include <errno.h>
@@ -103,7 +104,7 @@ static bool setup_gsi_routing(KVMState *s, GError **errp)
 {
     enum { NR_ENTRIES = 16 + 23 };
     g_autofree struct kvm_irq_routing *r =
-        g_malloc0(sizeof(*r) + NR_ENTRIES * sizeof(struct kvm_irq_routing_entry));
+        QEMU_FLEX_NEW0(struct kvm_irq_routing, entries, NR_ENTRIES);
     unsigned n = 0;
 
     for (unsigned gsi = 0; gsi < 16; gsi++) {
@@ -155,24 +156,6 @@ bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
         return false;
     }
     return setup_gsi_routing(s, errp) && get_msr_index_list(s, errp);
-}
-
-static struct kvm_cpuid2 *get_supported_cpuid(KVMState *s, GError **errp)
-{
-    for (unsigned nent = 64; nent <= 4096; nent *= 2) {
-        struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
-                                         nent * sizeof(struct kvm_cpuid_entry2));
-        c->nent = nent;
-        if (ioctl(s->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-            return c;
-        }
-        g_free(c);
-        if (errno != E2BIG) {
-            break;
-        }
-    }
-    error_setg_errno(errp, errno, "KVM_GET_SUPPORTED_CPUID failed");
-    return NULL;
 }
 
 static size_t cpuid_size(const struct kvm_cpuid2 *c)
@@ -234,7 +217,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
     X86CPUDef *def;
     X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
 
-    host = get_supported_cpuid(ms->kvm, errp);
+    host = x86_kvm_get_supported_cpuid(ms->kvm, errp);
     if (!host) {
         return false;
     }
@@ -273,8 +256,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
 static bool put_reset_msrs(CPUState *cs, GError **errp)
 {
     g_autofree struct kvm_msrs *msrs =
-        g_malloc0(sizeof(*msrs) + G_N_ELEMENTS(x86_msr_table) *
-                  sizeof(struct kvm_msr_entry));
+        QEMU_FLEX_NEW0(struct kvm_msrs, entries, G_N_ELEMENTS(x86_msr_table));
     int r;
 
     for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {

@@ -8,6 +8,7 @@
 
 #include "hw/core/cpu.h"
 #include "hw/i386/x86-boot.h"
+#include "target/i386/kvm-cpuid.h"
 
 typedef struct X86CPU {
     CPUState parent;

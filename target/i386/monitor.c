@@ -7,6 +7,7 @@
 #include "hw/boards.h"
 #include "system/kvm.h"
 #include "target/i386/cpu.h"
+#include "target/i386/kvm_i386.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -57,23 +58,6 @@ QMP_HANDLER(qmp_query_target)
     return qmp_node_object(g_steal_pointer(&o));
 }
 
-/* TODO: share with target/i386/kvm.c (get_supported_cpuid is static). */
-static struct kvm_cpuid2 *host_cpuid(KVMState *s)
-{
-    for (unsigned nent = 64; s && nent <= 4096; nent *= 2) {
-        struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
-                                         nent * sizeof(struct kvm_cpuid_entry2));
-        c->nent = nent;
-        if (ioctl(s->fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-            return c;
-        }
-        g_free(c);
-        if (errno != E2BIG) {
-            break;
-        }
-    }
-    return NULL;
-}
 
 /* "...: CPUID.01H:ECX.sse4.1 [bit 19]" -> "sse4.1" (NULL: unnamed bit) */
 static char *feature_of_warning(const char *msg)
@@ -116,7 +100,8 @@ static JsonArray *unavailable_features(const char *model,
 QMP_HANDLER(qmp_query_cpu_definitions)
 {
     g_auto(GStrv) models = qmp_cpu_model_names();
-    g_autofree struct kvm_cpuid2 *host = host_cpuid(mon->ms->kvm);
+    g_autofree struct kvm_cpuid2 *host =
+        mon->ms->kvm ? x86_kvm_get_supported_cpuid(mon->ms->kvm, NULL) : NULL;
     g_autoptr(JsonArray) list = json_array_new();
 
     for (char **m = models; *m; m++) {
