@@ -47,30 +47,16 @@ static void add_type(GPtrArray *types, char *name, const char *parent,
     g_ptr_array_add(types, t);
 }
 
-/*
- * The -device models.  TODO: hw/qdev.h has no iterator yet, so the names
- * come from the "-device help" listing (name "X", bus ...).
- */
+/* The -device models. */
 static void add_device_types(GPtrArray *types)
 {
-    g_autofree char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    g_auto(GStrv) lines = NULL;
+    GPtrArray *all = device_all();
 
-    device_list(f);
-    fclose(f);
-    lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        char *name = NULL;
-        const DeviceInfo *d = NULL;
+    for (guint i = 0; i < all->len; i++) {
+        const DeviceInfo *d = g_ptr_array_index(all, i);
 
-        if (sscanf(*l, "name \"%m[^\"]\"", &name) == 1) {
-            d = device_find(name);
-            free(name);
-        }
-        if (!d) {
-            continue;
+        if (!d->create) {
+            continue;       /* built by the machine, not by -device */
         }
         add_type(types, g_strdup(d->name),
                  strcmp(d->bus, "isa") == 0 ? "isa-device" : "device",

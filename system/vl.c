@@ -854,8 +854,9 @@ static gboolean main_loop_wakeup(gint fd, GIOCondition cond, gpointer data)
     }
     cause = __atomic_load_n(&ms->reset_request, __ATOMIC_ACQUIRE);
     if (cause) {
-        if (ms->no_reboot && cause != SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET) {
-            /* QEMU: with -no-reboot a guest reset is a shutdown */
+        if (ms->no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
+            /* QEMU: with -no-reboot any reset (QMP system_reset too) is a
+             * shutdown with the reset's reason */
             __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
             __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE,
                              __ATOMIC_RELEASE);

@@ -16,6 +16,14 @@ void device_register(const DeviceInfo *info)
     g_ptr_array_add(devices, (gpointer)info);
 }
 
+GPtrArray *device_all(void)
+{
+    if (!devices) {
+        devices = g_ptr_array_new();
+    }
+    return devices;
+}
+
 const DeviceInfo *device_find(const char *name)
 {
     for (guint i = 0; devices && i < devices->len; i++) {

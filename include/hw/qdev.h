@@ -30,6 +30,8 @@ void device_register(const DeviceInfo *info);
     { device_register(&info); }
 
 const DeviceInfo *device_find(const char *name);
+/* Every registered model (QMP qom-list-types). */
+GPtrArray *device_all(void);
 void device_list(FILE *f);
 /* -device: look up the model, create it, reject unused properties. */
 bool qdev_device_add(MachineState *ms, QemuOpts *opts, GError **errp);

@@ -1466,6 +1466,16 @@ static gint cmp_names(gconstpointer a, gconstpointer b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+GStrv x86_cpu_model_names(void)
+{
+    GStrv names = g_new0(char *, G_N_ELEMENTS(x86_cpu_models) + 1);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(x86_cpu_models); i++) {
+        names[i] = g_strdup(x86_cpu_models[i].name);
+    }
+    return names;
+}
+
 void x86_cpu_list(FILE *f)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new();

@@ -90,5 +90,7 @@ void x86_cpuid_set_entry(struct kvm_cpuid2 **cpuid,
 uint32_t x86_cpu_def_signature(const X86CPUDef *def);
 /* -cpu help */
 void x86_cpu_list(FILE *f);
+/* The model names, as -cpu help lists them (QMP); g_strfreev() it. */
+GStrv x86_cpu_model_names(void);
 
 #endif

@@ -24,30 +24,9 @@ char *qmp_cpu_type_name(const char *cpu_model)
     return g_strconcat(model, CPU_TYPE_SUFFIX, NULL);
 }
 
-/*
- * TODO: cpu.c keeps its model table to itself; until it exports the
- * names, they come from the "-cpu help" listing ("x86 NAME  text").
- */
 GStrv qmp_cpu_model_names(void)
 {
-    GPtrArray *names = g_ptr_array_new();
-    g_autofree char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    g_auto(GStrv) lines = NULL;
-
-    x86_cpu_list(f);
-    fclose(f);
-    lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l && strcmp(*l, "") != 0; l++) {
-        char *name = NULL;
-        if (sscanf(*l, "x86 %ms", &name) == 1) {
-            g_ptr_array_add(names, g_strdup(name));
-            free(name);
-        }
-    }
-    g_ptr_array_add(names, NULL);
-    return (GStrv)g_ptr_array_free(names, false);
+    return x86_cpu_model_names();
 }
 
 QMP_HANDLER(qmp_query_target)

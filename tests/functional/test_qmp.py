@@ -663,6 +663,15 @@ class RunStateTest(QMPTestBase):
         self.assertFalse(os.path.exists(self.sock_path),
                          'the socket file outlived the process')
 
+    def test_system_reset_with_no_reboot_shuts_down(self):
+        # QEMU 7.2: with -no-reboot a QMP system_reset is a shutdown too
+        qmp = self.start('serial-irq', ['-no-reboot'])
+        qmp.cmd('system_reset')
+        ev = qmp.wait_event('SHUTDOWN')
+        self.assertEqual(ev['data'], {'guest': False,
+                                      'reason': 'host-qmp-system-reset'})
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+
     def test_sigterm_sends_shutdown(self):
         # libvirt's destroy: SIGTERM, then SHUTDOWN host-signal before EOF
         # (without it libvirt marks the domain crashed)
