@@ -219,8 +219,8 @@ static char *qom_resolve_objects(const char *path, GPtrArray *children)
 }
 
 /*
- * /machine, its containers and its vCPUs.  TODO: the -device instances
- * under /machine/peripheral need the qdev registry to record them.
+ * /machine, its containers, its vCPUs, and under /machine/peripheral the
+ * -device instances given an id (libvirt lists them after start).
  */
 static char *qom_resolve_machine(MachineState *ms, const char *path,
                                  GPtrArray *children)
@@ -237,9 +237,20 @@ static char *qom_resolve_machine(MachineState *ms, const char *path,
         }
         return g_strdup_printf("%s-machine", ms->mc->name);
     }
-    if (strcmp(path, "/machine/peripheral") == 0 ||
-        strcmp(path, "/machine/peripheral-anon") == 0) {
+    if (strcmp(path, "/machine/peripheral") == 0) {
+        for (guint i = 0; ms->peripherals && i < ms->peripherals->len; i++) {
+            const MachinePeripheral *p = g_ptr_array_index(ms->peripherals, i);
+            add_child(children, g_strdup(p->id), g_strdup(p->type));
+        }
         return g_strdup("container");
+    }
+    if (strcmp(path, "/machine/peripheral-anon") == 0) {
+        return g_strdup("container");
+    }
+    if (g_str_has_prefix(path, "/machine/peripheral/") &&
+        machine_peripheral_find(ms, path + strlen("/machine/peripheral/"))) {
+        return g_strdup(machine_peripheral_find(
+            ms, path + strlen("/machine/peripheral/"))->type);
     }
     if (strcmp(path, "/machine/unattached") == 0) {
         for (unsigned i = 0; i < ms->nr_cpus; i++) {

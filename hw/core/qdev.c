@@ -3,6 +3,7 @@
  */
 #include "hw/qdev.h"
 #include "qemu/error-report.h"
+#include "hw/boards.h"
 
 #include <string.h>
 
@@ -65,9 +66,22 @@ void device_list(FILE *f)
     }
 }
 
+const MachinePeripheral *machine_peripheral_find(MachineState *ms,
+                                                 const char *id)
+{
+    for (guint i = 0; ms->peripherals && i < ms->peripherals->len; i++) {
+        const MachinePeripheral *p = g_ptr_array_index(ms->peripherals, i);
+        if (strcmp(p->id, id) == 0) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 bool qdev_device_add(MachineState *ms, QemuOpts *opts, GError **errp)
 {
     const char *driver = qemu_opt_get(opts, "driver");
+    const char *id;
     const DeviceInfo *d;
 
     if (!driver) {
@@ -79,10 +93,22 @@ bool qdev_device_add(MachineState *ms, QemuOpts *opts, GError **errp)
         error_setg(errp, "'%s' is not a valid device model name", driver);
         return false;
     }
-    /* accepted by every device, meaningful later (QOM path, QMP) */
-    qemu_opt_get(opts, "id");
+    id = qemu_opt_get(opts, "id");
+    if (id && machine_peripheral_find(ms, id)) {
+        error_setg(errp, "Duplicate device ID '%s'", id);
+        return false;
+    }
     if (!d->create(ms, opts, errp)) {
         return false;
+    }
+    if (id) {
+        MachinePeripheral *p = g_new0(MachinePeripheral, 1);
+        p->id = g_strdup(id);
+        p->type = d->name;
+        if (!ms->peripherals) {
+            ms->peripherals = g_ptr_array_new();
+        }
+        g_ptr_array_add(ms->peripherals, p);
     }
     return true;
 }

@@ -37,6 +37,12 @@ typedef struct MachineClass {
 
 typedef void QEMUResetHandler(void *opaque);
 
+/* A -device created with id=ID: QOM's /machine/peripheral/ID. */
+typedef struct MachinePeripheral {
+    char *id;
+    const char *type;
+} MachinePeripheral;
+
 struct MachineState {
     const MachineClass *mc;
 
@@ -78,6 +84,7 @@ struct MachineState {
     int wakeup_fd;              /* eventfd: wakes the main loop */
 
     GArray *reset_handlers;     /* {handler, opaque}, called in order */
+    GPtrArray *peripherals;     /* MachinePeripheral: -device with an id */
     void *arch;                 /* e.g. PCMachineState */
 };
 

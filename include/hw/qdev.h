@@ -33,6 +33,9 @@ const DeviceInfo *device_find(const char *name);
 /* Every registered model (QMP qom-list-types). */
 GPtrArray *device_all(void);
 void device_list(FILE *f);
+/* The -device created with id=ID, or NULL. */
+const struct MachinePeripheral *machine_peripheral_find(MachineState *ms,
+                                                        const char *id);
 /* -device: look up the model, create it, reject unused properties. */
 bool qdev_device_add(MachineState *ms, QemuOpts *opts, GError **errp);
 

@@ -663,6 +663,15 @@ class RunStateTest(QMPTestBase):
         self.assertFalse(os.path.exists(self.sock_path),
                          'the socket file outlived the process')
 
+    def test_peripherals_listed_by_id(self):
+        # libvirt checks its -device ids under /machine/peripheral
+        qmp = self.start('serial-irq', ['-chardev', 'null,id=c9', '-device',
+                                        'isa-serial,chardev=c9,id=serial9'])
+        children = qmp.cmd('qom-list', path='/machine/peripheral')
+        self.assertIn({'name': 'serial9', 'type': 'child<isa-serial>'}, children)
+        qmp.cmd('quit')
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+
     def test_system_reset_with_no_reboot_shuts_down(self):
         # QEMU 7.2: with -no-reboot a QMP system_reset is a shutdown too
         qmp = self.start('serial-irq', ['-no-reboot'])

@@ -138,6 +138,20 @@ class ProcessTest(QkvmTest):
         self.assertIn(b"could not open kernel file", res.stderr)
 
 
+class DeviceIdTest(QkvmTest):
+
+    def test_duplicate_device_id(self):
+        self.require_kvm()
+        res = self.run_qkvm(['-display', 'none', '-nodefaults',
+                             '-chardev', 'null,id=c0',
+                             '-device', 'isa-serial,chardev=c0,id=d0',
+                             '-device', 'isa-debugcon,id=d0',
+                             '-kernel', self.guest('demo')], serial=None)
+        self.assertStatus(res, 1)
+        self.assertIn("-device isa-debugcon,id=d0: Duplicate device ID 'd0'",
+                      res.stderr, res.describe())
+
+
 class HelpTest(QkvmTest):
 
     def test_help_matches_docs(self):
