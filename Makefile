@@ -1,7 +1,7 @@
 # Thin wrapper: `make`, `make check`, `make run`.  The build is meson's.
 BUILD ?= build
 
-.PHONY: all check check-unit check-functional run clean
+.PHONY: all check check-unit check-functional run bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -24,6 +24,11 @@ check-functional: all
 run: all
 	$(BUILD)/qkvm-system-x86_64 -nographic -no-reboot \
 	    -kernel $(BUILD)/tests/guests/demo.elf -append "hello from make run"
+
+# Benchmarks (not tests; see docs/devel/benchmarks.rst): qkvm vs raw KVM
+# vs Debian's QEMU, side by side, several rounds; prints a table.
+bench: all
+	python3 tests/bench/run-bench.py $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

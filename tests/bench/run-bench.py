@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""qkvm benchmarks (`make bench`): competitors run side by side in one run,
+alternating, several rounds; prints median, spread (min-max) and ratios, and
+a goal table.  Benchmarks are not tests: nothing is asserted, the exit status
+is 0 unless the harness itself breaks.
+
+Usage: run-bench.py BUILDDIR
+Environment: BENCH_ROUNDS (default 5), BENCH_N (exit-loop iterations,
+default 100000), QEMU (default qemu-system-x86_64).
+See docs/devel/benchmarks.rst.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROUNDS = int(os.environ.get('BENCH_ROUNDS', '5'))
+N = int(os.environ.get('BENCH_N', '100000'))
+COMMON = ['-display', 'none', '-nodefaults',
+          '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+
+build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else 'build')
+bdir = os.path.join(build, 'tests', 'bench')
+qkvm = os.path.join(build, 'qkvm-system-x86_64')
+qemu_bin = shutil.which(os.environ.get('QEMU', 'qemu-system-x86_64'))
+rawkvm = os.path.join(bdir, 'rawkvm')
+exitloop = os.path.join(bdir, 'exitloop.elf')
+
+rows = []    # (section, what, competitor, values, unit, ratio-base key)
+goals = []   # (goal, measured, met)
+
+
+def run(cmd, stdout=subprocess.DEVNULL):
+    """wall seconds from fork/exec to exit, and peak RSS in KiB (wait4)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout,
+                         stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    t1 = time.perf_counter()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return t1 - t0, ru.ru_maxrss, p.returncode
+
+
+def first_byte(cmd):
+    """seconds from exec to the first byte on the VMM's stdout, and total."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    b = os.read(p.stdout.fileno(), 1)
+    t1 = time.perf_counter()
+    p.stdout.read()
+    p.wait()
+    return (t1 - t0) if b else float('nan')
+
+
+def med(v):
+    return statistics.median(v)
+
+
+def fmt(x, unit):
+    if unit == 'us':
+        return '%.2f us' % x
+    if unit == 'ms':
+        return '%.1f ms' % x
+    if unit == 'MiB':
+        return '%.1f MiB' % x
+    return '%.3g %s' % (x, unit)
+
+
+def table(title, entries, base=None):
+    """entries: list of (competitor, values, unit); ratios vs base name."""
+    print('\n== %s (%d rounds)' % (title, ROUNDS))
+    print('  %-28s %14s %24s %s' % ('competitor', 'median', 'min-max', 'ratio'))
+    bmed = None
+    for name, vals, unit in entries:
+        if name == base and vals:
+            bmed = med(vals)
+    for name, vals, unit in entries:
+        if not vals:
+            print('  %-28s %14s' % (name, 'skipped'))
+            continue
+        m = med(vals)
+        ratio = ('%.2fx %s' % (m / bmed, base)) if bmed else ''
+        print('  %-28s %14s %24s %s' % (name, fmt(m, unit),
+              fmt(min(vals), unit) + ' - ' + fmt(max(vals), unit), ratio))
+    sys.stdout.flush()
+
+
+def vmms():
+    v = [('qkvm', [qkvm])]
+    if qemu_bin:
+        v.append(('qemu', [qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64']))
+    return v
+
+
+def vm_cmd(base, kernel, append=None, extra=()):
+    c = base + COMMON + list(extra) + ['-kernel', kernel]
+    if append is not None:
+        c += ['-append', append]
+    return c
+
+
+def bench_exits():
+    res = {}
+    for kind in ('io', 'mmio'):
+        comps = [('rawkvm', lambda n, k=kind: [rawkvm, k, str(n)])]
+        for name, base in vmms():
+            comps.append((name, lambda n, b=base, k=kind:
+                          vm_cmd(b, exitloop, '%s=%d' % (k, n))))
+        vals = {name: [] for name, _ in comps}
+        for r in range(ROUNDS):
+            order = comps if r % 2 == 0 else comps[::-1]
+            for name, mk in order:
+                t0 = run(mk(0))[0]
+                tn = run(mk(N))[0]
+                vals[name].append((tn - t0) / N * 1e6)
+        table('exit cost, %s writes (N=%d): us/exit = (t(N) - t(0)) / N'
+              % ('port 0x80' if kind == 'io' else 'MMIO 0xd0000000', N),
+              [(n, vals[n], 'us') for n, _ in comps], base='rawkvm')
+        res[kind] = {n: med(v) for n, v in vals.items() if v}
+    for kind in ('io', 'mmio'):
+        r = res[kind]
+        q = r.get('qkvm')
+        ok = q <= 1.05 * r['rawkvm']
+        txt = '%.2f us = %.2fx raw' % (q, q / r['rawkvm'])
+        if 'qemu' in r:
+            ok = ok and q < r['qemu']
+            txt += ', qemu %.2f us' % r['qemu']
+        goals.append(('%s exit <= 1.05x raw KVM and < QEMU' % kind, txt, ok))
+
+
+def bench_startup():
+    exit0 = os.path.join(bdir, 'exit0.elf')
+    serial1 = os.path.join(bdir, 'serial1.elf')
+    st = {n: [] for n, _ in vmms()}
+    fb = {n: [] for n, _ in vmms()}
+    for r in range(ROUNDS):
+        order = vmms() if r % 2 == 0 else vmms()[::-1]
+        for name, base in order:
+            st[name].append(run(vm_cmd(base, exit0))[0] * 1e3)
+            fb[name].append(first_byte(vm_cmd(base, serial1,
+                                              extra=['-serial', 'stdio'])) * 1e3)
+    table('start-up: exec to exit, guest exits at its first instruction',
+          [(n, v, 'ms') for n, v in st.items()], base='qemu')
+    table('time to first serial byte (COM1 -> -serial stdio pipe)',
+          [(n, v, 'ms') for n, v in fb.items()], base='qemu')
+    q = med(st['qkvm'])
+    if st.get('qemu'):
+        e = med(st['qemu'])
+        goals.append(('start-up <= 1/5 of QEMU', '%.1f ms vs %.1f ms (1/%.0f)'
+                      % (q, e, e / q), q <= e / 5))
+    f = med(fb['qkvm'])
+    goals.append(('first serial byte < 10 ms', '%.1f ms' % f, f < 10))
+
+
+def peak_rss_kib(cmd):
+    """Peak RSS of cmd.  wait4's ru_maxrss of a child forked from Python
+    includes the pre-exec copy of the Python process (~10 MiB), so prefer
+    GNU time (a small C parent) when it is installed."""
+    gtime = shutil.which('time') and '/usr/bin/time'
+    if gtime and os.path.exists(gtime):
+        out = subprocess.run([gtime, '-f', 'RSS=%M'] + cmd, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True).stderr
+        for line in out.splitlines():
+            if line.startswith('RSS='):
+                return int(line[4:])
+    return run(cmd)[1]
+
+
+def bench_memory():
+    guest_kib = 1024
+    rss = {n: [] for n, _ in vmms()}
+    for r in range(max(3, ROUNDS // 2)):
+        for name, base in (vmms() if r % 2 == 0 else vmms()[::-1]):
+            rss[name].append(peak_rss_kib(vm_cmd(base, exitloop, 'touch=%d' % guest_kib,
+                                                 extra=['-m', '1G'])) / 1024)
+    table('peak RSS (GNU time %M, else wait4 ru_maxrss), -m 1G, guest touches 1 MiB', [(n, v, 'MiB') for n, v in rss.items()], base='qemu')
+    print('  binary size: qkvm %.2f MiB, %s %.2f MiB (QEMU also maps %d shared libraries)'
+          % (os.path.getsize(qkvm) / 2**20, qemu_bin or 'qemu (absent)',
+             os.path.getsize(qemu_bin) / 2**20 if qemu_bin else 0,
+             nlibs(qemu_bin) if qemu_bin else 0))
+    if rss.get('qemu'):
+        q = med(rss['qkvm']) - guest_kib / 1024
+        e = med(rss['qemu']) - guest_kib / 1024
+        goals.append(('peak RSS - guest RAM <= 1/4 of QEMU',
+                      '%.1f MiB vs %.1f MiB (1/%.1f)' % (q, e, e / q), q <= e / 4))
+
+
+def nlibs(path):
+    try:
+        out = subprocess.run(['ldd', path], capture_output=True, text=True).stdout
+        return len([l for l in out.splitlines() if '=>' in l])
+    except OSError:
+        return 0
+
+
+def bench_user():
+    qu = os.path.join(build, 'qkvm-x86_64')
+    prog = os.path.join(build, 'tests', 'user', 'user-getppid')
+    cpu = os.path.join(bdir, 'cpuloop')
+    if not os.path.exists(qu):
+        print('\n== user mode: skipped (%s not built)' % qu)
+        return
+    qemu_user = shutil.which('qemu-x86_64') or shutil.which('qemu-x86_64-static')
+    if not qemu_user and shutil.which('apt-get') and os.geteuid() == 0:
+        subprocess.run(['apt-get', 'install', '-y', 'qemu-user-static'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        qemu_user = shutil.which('qemu-x86_64-static')
+    comps = [('native', []), ('qkvm-x86_64', [qu])]
+    if qemu_user:
+        comps.append(('qemu-x86_64 (TCG)', [qemu_user]))
+    else:
+        print('\n== user mode: Debian qemu-x86_64 unavailable (no qemu-user(-static), '
+              'apt-get not possible); comparing qkvm-x86_64 with native only')
+    calls = 20000
+    gp = {n: [] for n, _ in comps}
+    cl = {n: [] for n, _ in comps}
+    iters = 300000000
+    for r in range(ROUNDS):
+        for name, pre in (comps if r % 2 == 0 else comps[::-1]):
+            if os.path.exists(prog):
+                out = subprocess.run(pre + [prog, str(calls)], capture_output=True,
+                                     text=True).stdout
+                gp[name].append(float(out.split()[0]))
+            cl[name].append(run(pre + [cpu, str(iters)])[0] * 1e3)
+    if os.path.exists(prog):
+        table('user mode: getppid() system call (%d calls, measured in the program)'
+              % calls, [(n, v, 'us') for n, v in gp.items()], base='native')
+    else:
+        print('\n== getppid: skipped (%s not built)' % prog)
+    table('user mode: CPU-bound loop (%d iterations, wall time incl. start-up)' % iters,
+          [(n, v, 'ms') for n, v in cl.items()], base='native')
+    q, nat = med(cl['qkvm-x86_64']), med(cl['native'])
+    goals.append(('user-mode CPU-bound <= 1.1x native', '%.2fx' % (q / nat),
+                  q <= 1.1 * nat))
+
+
+def bench_sev():
+    tool = os.path.join(build, 'tools', 'qkvm-sev-measure')
+    if not os.path.exists(tool):
+        print('\n== SEV predictor: skipped (%s not built)' % tool)
+        return
+    cases = [('OVMF_CODE_4M.fd seves 1 vCPU',
+              ['/usr/share/OVMF/OVMF_CODE_4M.fd', '1']),
+             ('OVMF_CODE.fd seves 64 vCPUs', ['/usr/share/OVMF/OVMF_CODE.fd', '64'])]
+    entries = []
+    for name, (fw, n) in cases:
+        if not os.path.exists(fw):
+            print('\n== SEV predictor %s: skipped (%s missing)' % (name, fw))
+            continue
+        v = []
+        for _ in range(ROUNDS):
+            t, _, rc = run([tool, '--ovmf', fw, '--mode', 'seves', '--vcpus', n,
+                            '--vcpu-type', 'EPYC-v4'])
+            v.append(t * 1e3)
+        entries.append((name, v if rc == 0 else [], 'ms'))
+    table('SEV launch-digest predictor (qkvm-sev-measure, exec to exit)', entries)
+
+
+def main():
+    for f in (qkvm, rawkvm, exitloop):
+        if not os.path.exists(f):
+            sys.exit('run-bench: %s missing; build first (make)' % f)
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        sys.exit('run-bench: /dev/kvm not accessible')
+    print('qkvm benchmarks: %s, %s, rounds=%d, N=%d, qemu=%s'
+          % (os.uname().release, cpu_model(), ROUNDS, N, qemu_bin or 'absent'))
+    if not qemu_bin:
+        print('(qemu-system-x86_64 not installed: QEMU columns skipped)')
+    t0 = time.perf_counter()
+    bench_exits()
+    bench_startup()
+    bench_memory()
+    bench_user()
+    bench_sev()
+    print('\n== goals (not asserted)')
+    print('  %-40s %-44s %s' % ('goal', 'measured', 'met?'))
+    for g, m, ok in goals:
+        print('  %-40s %-44s %s' % (g, m, 'yes' if ok else 'NO'))
+    print('\ntotal bench time %.0f s' % (time.perf_counter() - t0))
+
+
+def cpu_model():
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return '?'
+
+
+if __name__ == '__main__':
+    main()
