@@ -8,20 +8,13 @@
  * depend on host endianness or struct packing.
  */
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/fw-table.h"
 #include "hw/i386/aml.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- byte helpers -------------------------------------------------- */
-
-static void put_le(GByteArray *a, uint64_t v, unsigned size)
-{
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t b = v >> (8 * i);
-        g_byte_array_append(a, &b, 1);
-    }
-}
 
 static void set_le(GByteArray *a, size_t off, uint64_t v, unsigned size)
 {
@@ -31,16 +24,10 @@ static void set_le(GByteArray *a, size_t off, uint64_t v, unsigned size)
     }
 }
 
-static void put_str(GByteArray *a, const char *s, size_t len)
-{
-    g_assert(strlen(s) == len);
-    g_byte_array_append(a, (const uint8_t *)s, len);
-}
-
 static void put_zeros(GByteArray *a, size_t n)
 {
     while (n--) {
-        put_le(a, 0, 1);
+        fw_put_le(a, 0, 1);
     }
 }
 
@@ -102,7 +89,7 @@ void aml_pkglen(Aml *out, size_t body_len)
     unsigned extra;
 
     if (body_len + 1 <= 0x3f) {
-        put_le(out, body_len + 1, 1);
+        fw_put_le(out, body_len + 1, 1);
         return;
     }
     for (extra = 1; extra <= 3; extra++) {
@@ -112,8 +99,8 @@ void aml_pkglen(Aml *out, size_t body_len)
         }
     }
     g_assert(extra <= 3);
-    put_le(out, (extra << 6) | (total & 0xf), 1);
-    put_le(out, total >> 4, extra);
+    fw_put_le(out, (extra << 6) | (total & 0xf), 1);
+    fw_put_le(out, total >> 4, extra);
 }
 
 /* 20.2.2: NameSeg is 4 characters, short names padded with '_'. */
@@ -130,17 +117,17 @@ void aml_name_string(Aml *out, const char *path)
     unsigned nr;
 
     while (*path == AML_ROOT_CHAR || *path == AML_PARENT_CHAR) {
-        put_le(out, *path++, 1);
+        fw_put_le(out, *path++, 1);
     }
     segs = *path ? g_strsplit(path, ".", -1) : g_new0(char *, 1);
     nr = g_strv_length(segs);
     if (nr == 0) {
-        put_le(out, 0x00, 1);                   /* NullName */
+        fw_put_le(out, 0x00, 1);                   /* NullName */
     } else if (nr == 2) {
-        put_le(out, AML_DUAL_NAME, 1);
+        fw_put_le(out, AML_DUAL_NAME, 1);
     } else if (nr > 2) {
-        put_le(out, AML_MULTI_NAME, 1);
-        put_le(out, nr, 1);
+        fw_put_le(out, AML_MULTI_NAME, 1);
+        fw_put_le(out, nr, 1);
     }
     for (unsigned i = 0; i < nr; i++) {
         aml_name_seg(out, segs[i], strlen(segs[i]));
@@ -170,19 +157,19 @@ Aml *aml_int(uint64_t value)
     Aml *out = aml_new();
 
     if (value <= 1) {
-        put_le(out, value ? AML_ONE_OP : AML_ZERO_OP, 1);
+        fw_put_le(out, value ? AML_ONE_OP : AML_ZERO_OP, 1);
     } else if (value <= UINT8_MAX) {
-        put_le(out, AML_BYTE_PREFIX, 1);
-        put_le(out, value, 1);
+        fw_put_le(out, AML_BYTE_PREFIX, 1);
+        fw_put_le(out, value, 1);
     } else if (value <= UINT16_MAX) {
-        put_le(out, AML_WORD_PREFIX, 1);
-        put_le(out, value, 2);
+        fw_put_le(out, AML_WORD_PREFIX, 1);
+        fw_put_le(out, value, 2);
     } else if (value <= UINT32_MAX) {
-        put_le(out, AML_DWORD_PREFIX, 1);
-        put_le(out, value, 4);
+        fw_put_le(out, AML_DWORD_PREFIX, 1);
+        fw_put_le(out, value, 4);
     } else {
-        put_le(out, AML_QWORD_PREFIX, 1);
-        put_le(out, value, 8);
+        fw_put_le(out, AML_QWORD_PREFIX, 1);
+        fw_put_le(out, value, 8);
     }
     return out;
 }
@@ -191,7 +178,7 @@ Aml *aml_string(const char *str)
 {
     Aml *out = aml_new();
 
-    put_le(out, AML_STRING_PREFIX, 1);
+    fw_put_le(out, AML_STRING_PREFIX, 1);
     g_byte_array_append(out, (const uint8_t *)str, strlen(str) + 1);
     return out;
 }
@@ -208,8 +195,8 @@ Aml *aml_eisaid(const char *id)
     g_assert(strlen(id) == 7);
     v = ((id[0] - '@') & 0x1f) << 26 | ((id[1] - '@') & 0x1f) << 21 |
         ((id[2] - '@') & 0x1f) << 16 | strtoul(id + 3, NULL, 16);
-    put_le(out, AML_DWORD_PREFIX, 1);
-    put_le(out, GUINT32_SWAP_LE_BE(v), 4);
+    fw_put_le(out, AML_DWORD_PREFIX, 1);
+    fw_put_le(out, GUINT32_SWAP_LE_BE(v), 4);
     return out;
 }
 
@@ -219,7 +206,7 @@ Aml *aml_package(unsigned nr_elements, Aml *elements)
     Aml *body = aml_new();
 
     g_assert(nr_elements <= UINT8_MAX);
-    put_le(body, nr_elements, 1);
+    fw_put_le(body, nr_elements, 1);
     aml_append(body, elements);
     return aml_wrap(&op, 1, NULL, body);
 }
@@ -238,7 +225,7 @@ Aml *aml_name_decl(const char *name, Aml *value)
 {
     Aml *out = aml_new();
 
-    put_le(out, AML_NAME_OP, 1);
+    fw_put_le(out, AML_NAME_OP, 1);
     aml_name_string(out, name);
     aml_append(out, value);
     return out;
@@ -262,8 +249,8 @@ Aml *aml_device(const char *name, Aml *body)
 /* 6.4.2.9: End Tag; checksum 0 means "treat as valid". */
 Aml *aml_resource_template(Aml *descriptors)
 {
-    put_le(descriptors, 0x79, 1);
-    put_le(descriptors, 0, 1);
+    fw_put_le(descriptors, 0x79, 1);
+    fw_put_le(descriptors, 0, 1);
     return aml_buffer(descriptors);
 }
 
@@ -272,12 +259,12 @@ Aml *aml_io(uint16_t min, uint16_t max, uint8_t align, uint8_t len)
 {
     Aml *out = aml_new();
 
-    put_le(out, 0x47, 1);
-    put_le(out, 1, 1);                          /* _DEC: 16-bit */
-    put_le(out, min, 2);
-    put_le(out, max, 2);
-    put_le(out, align, 1);
-    put_le(out, len, 1);
+    fw_put_le(out, 0x47, 1);
+    fw_put_le(out, 1, 1);                          /* _DEC: 16-bit */
+    fw_put_le(out, min, 2);
+    fw_put_le(out, max, 2);
+    fw_put_le(out, align, 1);
+    fw_put_le(out, len, 1);
     return out;
 }
 
@@ -287,8 +274,8 @@ Aml *aml_irq_no_flags(uint8_t irq)
     Aml *out = aml_new();
 
     g_assert(irq < 16);
-    put_le(out, 0x22, 1);
-    put_le(out, 1u << irq, 2);
+    fw_put_le(out, 0x22, 1);
+    fw_put_le(out, 1u << irq, 2);
     return out;
 }
 
@@ -313,16 +300,16 @@ static Aml *aml_addr_space(uint8_t tag, unsigned width, uint8_t type,
     Aml *out = aml_new();
 
     g_assert(min <= max);
-    put_le(out, tag, 1);
-    put_le(out, 3 + 5 * width, 2);              /* bytes after this field */
-    put_le(out, type, 1);
-    put_le(out, AML_AS_MIN_FIXED | AML_AS_MAX_FIXED, 1);
-    put_le(out, type_flags, 1);
-    put_le(out, 0, width);                      /* _GRA */
-    put_le(out, min, width);                    /* _MIN */
-    put_le(out, max, width);                    /* _MAX */
-    put_le(out, 0, width);                      /* _TRA */
-    put_le(out, max - min + 1, width);          /* _LEN */
+    fw_put_le(out, tag, 1);
+    fw_put_le(out, 3 + 5 * width, 2);              /* bytes after this field */
+    fw_put_le(out, type, 1);
+    fw_put_le(out, AML_AS_MIN_FIXED | AML_AS_MAX_FIXED, 1);
+    fw_put_le(out, type_flags, 1);
+    fw_put_le(out, 0, width);                      /* _GRA */
+    fw_put_le(out, min, width);                    /* _MIN */
+    fw_put_le(out, max, width);                    /* _MAX */
+    fw_put_le(out, 0, width);                      /* _TRA */
+    fw_put_le(out, max - min + 1, width);          /* _LEN */
     return out;
 }
 
@@ -369,15 +356,15 @@ static size_t table_begin(GByteArray *t, const char *sig, uint8_t rev)
 
     pad_to(t, 16);
     start = t->len;
-    put_str(t, sig, 4);
-    put_le(t, 0, 4);                            /* Length, set at the end */
-    put_le(t, rev, 1);
-    put_le(t, 0, 1);                            /* Checksum */
-    put_str(t, ACPI_OEM_ID, 6);
-    put_str(t, ACPI_OEM_TABLE_ID, 8);
-    put_le(t, 1, 4);                            /* OEM Revision */
-    put_str(t, ACPI_CREATOR_ID, 4);
-    put_le(t, 1, 4);                            /* Creator Revision */
+    fw_put_str(t, sig, 4);
+    fw_put_le(t, 0, 4);                            /* Length, set at the end */
+    fw_put_le(t, rev, 1);
+    fw_put_le(t, 0, 1);                            /* Checksum */
+    fw_put_str(t, ACPI_OEM_ID, 6);
+    fw_put_str(t, ACPI_OEM_TABLE_ID, 8);
+    fw_put_le(t, 1, 4);                            /* OEM Revision */
+    fw_put_str(t, ACPI_CREATOR_ID, 4);
+    fw_put_le(t, 1, 4);                            /* Creator Revision */
     return start;
 }
 
@@ -394,11 +381,11 @@ static void table_end(GByteArray *t, size_t start)
 static void put_gas_io(GByteArray *t, uint8_t bits, uint8_t access,
                        uint64_t addr)
 {
-    put_le(t, addr ? 1 : 0, 1);                 /* Address Space ID */
-    put_le(t, addr ? bits : 0, 1);              /* Register Bit Width */
-    put_le(t, 0, 1);                            /* Register Bit Offset */
-    put_le(t, addr ? access : 0, 1);            /* Access Size */
-    put_le(t, addr, 8);
+    fw_put_le(t, addr ? 1 : 0, 1);                 /* Address Space ID */
+    fw_put_le(t, addr ? bits : 0, 1);              /* Register Bit Width */
+    fw_put_le(t, 0, 1);                            /* Register Bit Offset */
+    fw_put_le(t, addr ? access : 0, 1);            /* Access Size */
+    fw_put_le(t, addr, 8);
 }
 
 /* 5.2.10: FACS, no header checksum; 64-byte aligned. */
@@ -408,14 +395,14 @@ static size_t build_facs(GByteArray *t)
 
     pad_to(t, 64);
     start = t->len;
-    put_str(t, "FACS", 4);
-    put_le(t, 64, 4);                           /* Length */
-    put_le(t, 0, 4);                            /* Hardware Signature */
-    put_le(t, 0, 4);                            /* Firmware Waking Vector */
-    put_le(t, 0, 4);                            /* Global Lock */
-    put_le(t, 0, 4);                            /* Flags */
-    put_le(t, 0, 8);                            /* X Firmware Waking Vector */
-    put_le(t, 1, 1);                            /* Version (ACPI 2.0/3.0) */
+    fw_put_str(t, "FACS", 4);
+    fw_put_le(t, 64, 4);                           /* Length */
+    fw_put_le(t, 0, 4);                            /* Hardware Signature */
+    fw_put_le(t, 0, 4);                            /* Firmware Waking Vector */
+    fw_put_le(t, 0, 4);                            /* Global Lock */
+    fw_put_le(t, 0, 4);                            /* Flags */
+    fw_put_le(t, 0, 8);                            /* X Firmware Waking Vector */
+    fw_put_le(t, 1, 1);                            /* Version (ACPI 2.0/3.0) */
     put_zeros(t, 64 - (t->len - start));        /* reserved, OSPM flags */
     return start;
 }
@@ -505,37 +492,37 @@ static size_t build_fadt(GByteArray *t, uint64_t facs, uint64_t dsdt)
 {
     size_t start = table_begin(t, "FACP", FADT_REVISION);
 
-    put_le(t, facs, 4);                         /*  36 FIRMWARE_CTRL */
-    put_le(t, dsdt, 4);                         /*  40 DSDT */
-    put_le(t, 0, 1);                            /*  44 reserved */
-    put_le(t, 0, 1);                            /*  45 Preferred_PM_Profile */
-    put_le(t, PC_ACPI_SCI_IRQ, 2);              /*  46 SCI_INT */
-    put_le(t, 0, 4);                            /*  48 SMI_CMD: ACPI always on */
-    put_le(t, 0, 4);                            /*  52 ACPI_ENABLE .. PSTATE_CNT */
-    put_le(t, PC_ACPI_PM1_EVT_ADDR, 4);         /*  56 PM1a_EVT_BLK */
-    put_le(t, 0, 4);                            /*  60 PM1b_EVT_BLK */
-    put_le(t, PC_ACPI_PM1_CNT_ADDR, 4);         /*  64 PM1a_CNT_BLK */
-    put_le(t, 0, 8);                            /*  68 PM1b_CNT_BLK, PM2_CNT_BLK */
-    put_le(t, PC_ACPI_PM_TMR_ADDR, 4);          /*  76 PM_TMR_BLK */
-    put_le(t, 0, 8);                            /*  80 GPE0_BLK, GPE1_BLK */
-    put_le(t, 4, 1);                            /*  88 PM1_EVT_LEN */
-    put_le(t, 2, 1);                            /*  89 PM1_CNT_LEN */
-    put_le(t, 0, 1);                            /*  90 PM2_CNT_LEN */
-    put_le(t, 4, 1);                            /*  91 PM_TMR_LEN */
-    put_le(t, 0, 4);                            /*  92 GPE0/1_BLK_LEN .. CST_CNT */
-    put_le(t, 0xfff, 2);                        /*  96 P_LVL2_LAT: no C2 */
-    put_le(t, 0xfff, 2);                        /*  98 P_LVL3_LAT: no C3 */
-    put_le(t, 0, 4);                            /* 100 FLUSH_SIZE, FLUSH_STRIDE */
-    put_le(t, 0, 5);                            /* 104 DUTY_OFFSET .. CENTURY */
-    put_le(t, IAPC_LEGACY_DEVICES | IAPC_8042, 2);  /* 109 IAPC_BOOT_ARCH */
-    put_le(t, 0, 1);                            /* 111 reserved */
-    put_le(t, FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON |
+    fw_put_le(t, facs, 4);                         /*  36 FIRMWARE_CTRL */
+    fw_put_le(t, dsdt, 4);                         /*  40 DSDT */
+    fw_put_le(t, 0, 1);                            /*  44 reserved */
+    fw_put_le(t, 0, 1);                            /*  45 Preferred_PM_Profile */
+    fw_put_le(t, PC_ACPI_SCI_IRQ, 2);              /*  46 SCI_INT */
+    fw_put_le(t, 0, 4);                            /*  48 SMI_CMD: ACPI always on */
+    fw_put_le(t, 0, 4);                            /*  52 ACPI_ENABLE .. PSTATE_CNT */
+    fw_put_le(t, PC_ACPI_PM1_EVT_ADDR, 4);         /*  56 PM1a_EVT_BLK */
+    fw_put_le(t, 0, 4);                            /*  60 PM1b_EVT_BLK */
+    fw_put_le(t, PC_ACPI_PM1_CNT_ADDR, 4);         /*  64 PM1a_CNT_BLK */
+    fw_put_le(t, 0, 8);                            /*  68 PM1b_CNT_BLK, PM2_CNT_BLK */
+    fw_put_le(t, PC_ACPI_PM_TMR_ADDR, 4);          /*  76 PM_TMR_BLK */
+    fw_put_le(t, 0, 8);                            /*  80 GPE0_BLK, GPE1_BLK */
+    fw_put_le(t, 4, 1);                            /*  88 PM1_EVT_LEN */
+    fw_put_le(t, 2, 1);                            /*  89 PM1_CNT_LEN */
+    fw_put_le(t, 0, 1);                            /*  90 PM2_CNT_LEN */
+    fw_put_le(t, 4, 1);                            /*  91 PM_TMR_LEN */
+    fw_put_le(t, 0, 4);                            /*  92 GPE0/1_BLK_LEN .. CST_CNT */
+    fw_put_le(t, 0xfff, 2);                        /*  96 P_LVL2_LAT: no C2 */
+    fw_put_le(t, 0xfff, 2);                        /*  98 P_LVL3_LAT: no C3 */
+    fw_put_le(t, 0, 4);                            /* 100 FLUSH_SIZE, FLUSH_STRIDE */
+    fw_put_le(t, 0, 5);                            /* 104 DUTY_OFFSET .. CENTURY */
+    fw_put_le(t, IAPC_LEGACY_DEVICES | IAPC_8042, 2);  /* 109 IAPC_BOOT_ARCH */
+    fw_put_le(t, 0, 1);                            /* 111 reserved */
+    fw_put_le(t, FADT_WBINVD | FADT_PROC_C1 | FADT_SLP_BUTTON |
               FADT_RESET_REG_SUP, 4);           /* 112 Flags */
     put_gas_io(t, 8, GAS_ACCESS_BYTE, PC_RESET_PORT);  /* 116 RESET_REG */
-    put_le(t, 0x06, 1);                         /* 128 RESET_VALUE */
-    put_le(t, 0, 3);                            /* 129 reserved */
-    put_le(t, facs, 8);                         /* 132 X_FIRMWARE_CTRL */
-    put_le(t, dsdt, 8);                         /* 140 X_DSDT */
+    fw_put_le(t, 0x06, 1);                         /* 128 RESET_VALUE */
+    fw_put_le(t, 0, 3);                            /* 129 reserved */
+    fw_put_le(t, facs, 8);                         /* 132 X_FIRMWARE_CTRL */
+    fw_put_le(t, dsdt, 8);                         /* 140 X_DSDT */
     put_gas_io(t, 32, GAS_ACCESS_UNDEF, PC_ACPI_PM1_EVT_ADDR); /* 148 */
     put_gas_io(t, 0, 0, 0);                     /* 160 X_PM1b_EVT_BLK */
     put_gas_io(t, 16, GAS_ACCESS_UNDEF, PC_ACPI_PM1_CNT_ADDR); /* 172 */
@@ -566,18 +553,18 @@ static size_t build_fadt(GByteArray *t, uint64_t facs, uint64_t dsdt)
 static void put_cpu(GByteArray *t, uint32_t uid, uint32_t apic_id)
 {
     if (apic_id < 0xff && uid < 0xff) {
-        put_le(t, MADT_LOCAL_APIC, 1);          /* 5.2.12.2 */
-        put_le(t, 8, 1);
-        put_le(t, uid, 1);                      /* ACPI Processor UID */
-        put_le(t, apic_id, 1);
-        put_le(t, MADT_ENABLED, 4);
+        fw_put_le(t, MADT_LOCAL_APIC, 1);          /* 5.2.12.2 */
+        fw_put_le(t, 8, 1);
+        fw_put_le(t, uid, 1);                      /* ACPI Processor UID */
+        fw_put_le(t, apic_id, 1);
+        fw_put_le(t, MADT_ENABLED, 4);
     } else {
-        put_le(t, MADT_LOCAL_X2APIC, 1);        /* 5.2.12.12 */
-        put_le(t, 16, 1);
-        put_le(t, 0, 2);                        /* reserved */
-        put_le(t, apic_id, 4);
-        put_le(t, MADT_ENABLED, 4);
-        put_le(t, uid, 4);
+        fw_put_le(t, MADT_LOCAL_X2APIC, 1);        /* 5.2.12.12 */
+        fw_put_le(t, 16, 1);
+        fw_put_le(t, 0, 2);                        /* reserved */
+        fw_put_le(t, apic_id, 4);
+        fw_put_le(t, MADT_ENABLED, 4);
+        fw_put_le(t, uid, 4);
     }
 }
 
@@ -585,12 +572,12 @@ static void put_cpu(GByteArray *t, uint32_t uid, uint32_t apic_id)
 static void put_override(GByteArray *t, uint8_t irq, uint32_t gsi,
                          uint16_t flags)
 {
-    put_le(t, MADT_INT_SRC_OVERRIDE, 1);
-    put_le(t, 10, 1);
-    put_le(t, 0, 1);                            /* Bus: ISA */
-    put_le(t, irq, 1);                          /* Source */
-    put_le(t, gsi, 4);
-    put_le(t, flags, 2);
+    fw_put_le(t, MADT_INT_SRC_OVERRIDE, 1);
+    fw_put_le(t, 10, 1);
+    fw_put_le(t, 0, 1);                            /* Bus: ISA */
+    fw_put_le(t, irq, 1);                          /* Source */
+    fw_put_le(t, gsi, 4);
+    fw_put_le(t, flags, 2);
 }
 
 static size_t build_madt(GByteArray *t, const PCFirmwareConfig *cfg)
@@ -598,19 +585,19 @@ static size_t build_madt(GByteArray *t, const PCFirmwareConfig *cfg)
     size_t start = table_begin(t, "APIC", 3);
     bool x2apic = false;
 
-    put_le(t, PC_LAPIC_ADDR, 4);                /* Local Int. Controller Addr */
-    put_le(t, MADT_PCAT_COMPAT, 4);
+    fw_put_le(t, PC_LAPIC_ADDR, 4);                /* Local Int. Controller Addr */
+    fw_put_le(t, MADT_PCAT_COMPAT, 4);
     for (unsigned i = 0; i < cfg->nr_cpus; i++) {
         put_cpu(t, i, cfg->apic_ids[i]);
         x2apic |= cfg->apic_ids[i] >= 0xff || i >= 0xff;
     }
 
-    put_le(t, MADT_IO_APIC, 1);                 /* 5.2.12.3 */
-    put_le(t, 12, 1);
-    put_le(t, cfg->ioapic_id, 1);
-    put_le(t, 0, 1);                            /* reserved */
-    put_le(t, PC_IOAPIC_ADDR, 4);
-    put_le(t, 0, 4);                            /* GSI base */
+    fw_put_le(t, MADT_IO_APIC, 1);                 /* 5.2.12.3 */
+    fw_put_le(t, 12, 1);
+    fw_put_le(t, cfg->ioapic_id, 1);
+    fw_put_le(t, 0, 1);                            /* reserved */
+    fw_put_le(t, PC_IOAPIC_ADDR, 4);
+    fw_put_le(t, 0, 4);                            /* GSI base */
 
     put_override(t, 0, 2, 0);                   /* PIT on pin 2 */
     for (unsigned irq = 0; irq < 16; irq++) {
@@ -619,17 +606,17 @@ static size_t build_madt(GByteArray *t, const PCFirmwareConfig *cfg)
         }
     }
 
-    put_le(t, MADT_LOCAL_APIC_NMI, 1);          /* 5.2.12.7: LINT1 */
-    put_le(t, 6, 1);
-    put_le(t, MADT_ALL_PROCESSORS, 1);
-    put_le(t, 0, 2);                            /* flags: conforming */
-    put_le(t, 1, 1);
+    fw_put_le(t, MADT_LOCAL_APIC_NMI, 1);          /* 5.2.12.7: LINT1 */
+    fw_put_le(t, 6, 1);
+    fw_put_le(t, MADT_ALL_PROCESSORS, 1);
+    fw_put_le(t, 0, 2);                            /* flags: conforming */
+    fw_put_le(t, 1, 1);
     if (x2apic) {
-        put_le(t, MADT_LOCAL_X2APIC_NMI, 1);    /* 5.2.12.13: LINT1 */
-        put_le(t, 12, 1);
-        put_le(t, 0, 2);
-        put_le(t, UINT32_MAX, 4);               /* all processors */
-        put_le(t, 1, 1);
+        fw_put_le(t, MADT_LOCAL_X2APIC_NMI, 1);    /* 5.2.12.13: LINT1 */
+        fw_put_le(t, 12, 1);
+        fw_put_le(t, 0, 2);
+        fw_put_le(t, UINT32_MAX, 4);               /* all processors */
+        fw_put_le(t, 1, 1);
         put_zeros(t, 3);
     }
     table_end(t, start);
@@ -643,7 +630,7 @@ static size_t build_sdt(GByteArray *t, const char *sig, unsigned width,
     size_t start = table_begin(t, sig, 1);
 
     for (unsigned i = 0; i < nr; i++) {
-        put_le(t, addrs[i], width);
+        fw_put_le(t, addrs[i], width);
     }
     table_end(t, start);
     return start;
@@ -653,14 +640,14 @@ static size_t build_sdt(GByteArray *t, const char *sig, unsigned width,
 static void build_rsdp(GByteArray *t, uint64_t rsdt, uint64_t xsdt)
 {
     g_assert(t->len == 0);
-    put_str(t, "RSD PTR ", 8);
-    put_le(t, 0, 1);                            /* Checksum (first 20) */
-    put_str(t, ACPI_OEM_ID, 6);
-    put_le(t, 2, 1);                            /* Revision */
-    put_le(t, rsdt, 4);
-    put_le(t, 36, 4);                           /* Length */
-    put_le(t, xsdt, 8);
-    put_le(t, 0, 1);                            /* Extended Checksum */
+    fw_put_str(t, "RSD PTR ", 8);
+    fw_put_le(t, 0, 1);                            /* Checksum (first 20) */
+    fw_put_str(t, ACPI_OEM_ID, 6);
+    fw_put_le(t, 2, 1);                            /* Revision */
+    fw_put_le(t, rsdt, 4);
+    fw_put_le(t, 36, 4);                           /* Length */
+    fw_put_le(t, xsdt, 8);
+    fw_put_le(t, 0, 1);                            /* Extended Checksum */
     put_zeros(t, 3);
     t->data[8] = acpi_checksum(t->data, 20);
     t->data[32] = acpi_checksum(t->data, 36);

@@ -4,6 +4,7 @@
  * Linux uses them when ACPI is off (acpi=off) or absent.
  */
 #include "hw/i386/acpi-build.h"
+#include "hw/i386/fw-table.h"
 
 #include <glib.h>
 #include <string.h>
@@ -37,30 +38,16 @@
 
 #define MP_ISA_BUS          0
 
-static void put_le(GByteArray *a, uint64_t v, unsigned size)
-{
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t b = v >> (8 * i);
-        g_byte_array_append(a, &b, 1);
-    }
-}
-
-static void put_str(GByteArray *a, const char *s, size_t len)
-{
-    g_assert(strlen(s) == len);
-    g_byte_array_append(a, (const uint8_t *)s, len);
-}
-
 /* 4.3.1: Processor Entry, 20 bytes. */
 static void put_processor(GByteArray *t, uint8_t apic_id, bool bsp)
 {
-    put_le(t, MP_PROCESSOR, 1);
-    put_le(t, apic_id, 1);
-    put_le(t, MP_LAPIC_VERSION, 1);
-    put_le(t, MP_CPU_EN | (bsp ? MP_CPU_BP : 0), 1);
-    put_le(t, MP_CPU_SIGNATURE, 4);
-    put_le(t, MP_CPU_FEATURES, 4);
-    put_le(t, 0, 8);                            /* reserved */
+    fw_put_le(t, MP_PROCESSOR, 1);
+    fw_put_le(t, apic_id, 1);
+    fw_put_le(t, MP_LAPIC_VERSION, 1);
+    fw_put_le(t, MP_CPU_EN | (bsp ? MP_CPU_BP : 0), 1);
+    fw_put_le(t, MP_CPU_SIGNATURE, 4);
+    fw_put_le(t, MP_CPU_FEATURES, 4);
+    fw_put_le(t, 0, 8);                            /* reserved */
 }
 
 /* 4.3.4 I/O and 4.3.5 Local Interrupt Assignment Entries, 8 bytes. */
@@ -68,13 +55,13 @@ static void put_intr(GByteArray *t, uint8_t entry, uint8_t type,
                      uint16_t flags, uint8_t src_irq, uint8_t dst_id,
                      uint8_t dst_pin)
 {
-    put_le(t, entry, 1);
-    put_le(t, type, 1);
-    put_le(t, flags, 2);
-    put_le(t, MP_ISA_BUS, 1);                   /* source bus id */
-    put_le(t, src_irq, 1);
-    put_le(t, dst_id, 1);                       /* I/O or local APIC id */
-    put_le(t, dst_pin, 1);                      /* INTIN# or LINTIN# */
+    fw_put_le(t, entry, 1);
+    fw_put_le(t, type, 1);
+    fw_put_le(t, flags, 2);
+    fw_put_le(t, MP_ISA_BUS, 1);                   /* source bus id */
+    fw_put_le(t, src_irq, 1);
+    fw_put_le(t, dst_id, 1);                       /* I/O or local APIC id */
+    fw_put_le(t, dst_pin, 1);                      /* INTIN# or LINTIN# */
 }
 
 /* 4.2: MP Configuration Table, header then entries sorted by type. */
@@ -82,19 +69,19 @@ static void build_config_table(GByteArray *t, const PCFirmwareConfig *cfg)
 {
     unsigned count = 0;
 
-    put_str(t, "PCMP", 4);
-    put_le(t, 0, 2);                            /* base table length */
-    put_le(t, MP_SPEC_REV, 1);
-    put_le(t, 0, 1);                            /* checksum */
-    put_str(t, "QKVM    ", 8);                  /* OEM ID */
-    put_str(t, "QKVMPC      ", 12);             /* product ID */
-    put_le(t, 0, 4);                            /* OEM table pointer */
-    put_le(t, 0, 2);                            /* OEM table size */
-    put_le(t, 0, 2);                            /* entry count */
-    put_le(t, PC_LAPIC_ADDR, 4);
-    put_le(t, 0, 2);                            /* extended table length */
-    put_le(t, 0, 1);                            /* extended table checksum */
-    put_le(t, 0, 1);                            /* reserved */
+    fw_put_str(t, "PCMP", 4);
+    fw_put_le(t, 0, 2);                            /* base table length */
+    fw_put_le(t, MP_SPEC_REV, 1);
+    fw_put_le(t, 0, 1);                            /* checksum */
+    fw_put_str(t, "QKVM    ", 8);                  /* OEM ID */
+    fw_put_str(t, "QKVMPC      ", 12);             /* product ID */
+    fw_put_le(t, 0, 4);                            /* OEM table pointer */
+    fw_put_le(t, 0, 2);                            /* OEM table size */
+    fw_put_le(t, 0, 2);                            /* entry count */
+    fw_put_le(t, PC_LAPIC_ADDR, 4);
+    fw_put_le(t, 0, 2);                            /* extended table length */
+    fw_put_le(t, 0, 1);                            /* extended table checksum */
+    fw_put_le(t, 0, 1);                            /* reserved */
     g_assert(t->len == MP_HEADER_SIZE);
 
     /* APIC ids are 8 bits here: CPUs beyond that are ACPI-only. */
@@ -105,16 +92,16 @@ static void build_config_table(GByteArray *t, const PCFirmwareConfig *cfg)
         }
     }
 
-    put_le(t, MP_BUS, 1);                       /* 4.3.2: Bus Entry */
-    put_le(t, MP_ISA_BUS, 1);
-    put_str(t, "ISA   ", 6);
+    fw_put_le(t, MP_BUS, 1);                       /* 4.3.2: Bus Entry */
+    fw_put_le(t, MP_ISA_BUS, 1);
+    fw_put_str(t, "ISA   ", 6);
     count++;
 
-    put_le(t, MP_IOAPIC, 1);                    /* 4.3.3: I/O APIC Entry */
-    put_le(t, cfg->ioapic_id, 1);
-    put_le(t, MP_IOAPIC_VERSION, 1);
-    put_le(t, MP_IOAPIC_EN, 1);
-    put_le(t, PC_IOAPIC_ADDR, 4);
+    fw_put_le(t, MP_IOAPIC, 1);                    /* 4.3.3: I/O APIC Entry */
+    fw_put_le(t, cfg->ioapic_id, 1);
+    fw_put_le(t, MP_IOAPIC_VERSION, 1);
+    fw_put_le(t, MP_IOAPIC_EN, 1);
+    fw_put_le(t, PC_IOAPIC_ADDR, 4);
     count++;
 
     /* ISA IRQ n on pin n, except the PIT (IRQ 0) on pin 2. */
@@ -147,13 +134,13 @@ static void build_config_table(GByteArray *t, const PCFirmwareConfig *cfg)
 /* 4.1: MP Floating Pointer Structure, 16 bytes, 16-byte aligned. */
 static void build_floating_pointer(GByteArray *t, uint64_t config_addr)
 {
-    put_str(t, "_MP_", 4);
-    put_le(t, config_addr, 4);
-    put_le(t, 1, 1);                            /* length in 16-byte units */
-    put_le(t, MP_SPEC_REV, 1);
-    put_le(t, 0, 1);                            /* checksum */
-    put_le(t, 0, 1);                            /* feature 1: table present */
-    put_le(t, 0, 4);                            /* feature 2-5: IMCRP clear */
+    fw_put_str(t, "_MP_", 4);
+    fw_put_le(t, config_addr, 4);
+    fw_put_le(t, 1, 1);                            /* length in 16-byte units */
+    fw_put_le(t, MP_SPEC_REV, 1);
+    fw_put_le(t, 0, 1);                            /* checksum */
+    fw_put_le(t, 0, 1);                            /* feature 1: table present */
+    fw_put_le(t, 0, 4);                            /* feature 2-5: IMCRP clear */
     t->data[10] = acpi_checksum(t->data, MP_FPS_SIZE);
 }
 

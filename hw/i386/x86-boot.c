@@ -16,6 +16,7 @@
  * it (kernel, then initrd or modules).
  */
 #include "hw/i386/x86-boot.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
 #include <inttypes.h>
@@ -27,39 +28,6 @@
 #define MiB         (1024 * KiB)
 #define GiB         (1024 * MiB)
 #define PAGE_SIZE   4096ULL
-
-static inline uint16_t lduw_le_p(const uint8_t *p)
-{
-    return p[0] | p[1] << 8;
-}
-
-static inline uint32_t ldl_le_p(const uint8_t *p)
-{
-    return lduw_le_p(p) | (uint32_t)lduw_le_p(p + 2) << 16;
-}
-
-static inline uint64_t ldq_le_p(const uint8_t *p)
-{
-    return ldl_le_p(p) | (uint64_t)ldl_le_p(p + 4) << 32;
-}
-
-static inline void stw_le_p(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static inline void stl_le_p(uint8_t *p, uint32_t v)
-{
-    stw_le_p(p, v);
-    stw_le_p(p + 2, v >> 16);
-}
-
-static inline void stq_le_p(uint8_t *p, uint64_t v)
-{
-    stl_le_p(p, v);
-    stl_le_p(p + 4, v >> 32);
-}
 
 /* [off, off + len) lies inside [0, size); never overflows. */
 static bool in_bounds(uint64_t off, uint64_t len, uint64_t size)

@@ -6,6 +6,7 @@
  * Only the host bridge (00:00.0) exists for now.
  */
 #include "hw/i386/pc.h"
+#include "qemu/bswap.h"
 #include "qemu/log.h"
 
 #include <string.h>
@@ -20,12 +21,6 @@ typedef struct I440FXState {
     uint8_t rcr;
     uint8_t host_config[256];
 } I440FXState;
-
-static void put16(uint8_t *c, unsigned off, uint16_t v)
-{
-    c[off] = v;
-    c[off + 1] = v >> 8;
-}
 
 static bool addr_is_host(uint32_t a)
 {
@@ -114,9 +109,9 @@ bool pc_i440fx_init(MachineState *ms, GError **errp)
 
     g_mutex_init(&s->lock);
     s->ms = ms;
-    put16(s->host_config, 0x00, 0x8086);   /* vendor: Intel */
-    put16(s->host_config, 0x02, 0x1237);   /* device: 82441FX PMC */
-    put16(s->host_config, 0x06, 0x0000);   /* status */
+    stw_le_p(s->host_config + 0x00, 0x8086);   /* vendor: Intel */
+    stw_le_p(s->host_config + 0x02, 0x1237);   /* device: 82441FX PMC */
+    stw_le_p(s->host_config + 0x06, 0x0000);   /* status */
     s->host_config[0x08] = 0x02;           /* revision, as QEMU */
     s->host_config[0x0a] = 0x00;           /* subclass: host bridge */
     s->host_config[0x0b] = 0x06;           /* class: bridge */

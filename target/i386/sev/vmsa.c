@@ -6,6 +6,7 @@
  * sev_es_save_area (arch/x86/include/asm/svm.h) declares them; the
  * structure is 0x670 bytes and the rest of the page is zero.
  */
+#include "qemu/bswap.h"
 #include "target/i386/sev/sev-measure.h"
 
 #include <string.h>
@@ -84,30 +85,12 @@
 #define CR4_MCE             (1ull << 6)
 #define EFER_SVME           (1ull << 12)
 
-static void st16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static void st32(uint8_t *p, uint32_t v)
-{
-    st16(p, v);
-    st16(p + 2, v >> 16);
-}
-
-static void st64(uint8_t *p, uint64_t v)
-{
-    st32(p, v);
-    st32(p + 4, v >> 32);
-}
-
 static void put_seg(uint8_t *page, unsigned off, const SevSegment *s)
 {
-    st16(page + off, s->selector);
-    st16(page + off + 2, s->attrib);
-    st32(page + off + 4, s->limit);
-    st64(page + off + 8, s->base);
+    stw_le_p(page + off, s->selector);
+    stw_le_p(page + off + 2, s->attrib);
+    stl_le_p(page + off + 4, s->limit);
+    stq_le_p(page + off + 8, s->base);
 }
 
 static void put_segments(uint8_t *page, const SevVmsaRegs *r)
@@ -127,34 +110,34 @@ static void put_segments(uint8_t *page, const SevVmsaRegs *r)
 static void put_control(uint8_t *page, const SevVmsaRegs *r)
 {
     page[VMSA_CPL] = r->cpl;
-    st64(page + VMSA_EFER, r->efer);
-    st64(page + VMSA_XSS, r->xss);
-    st64(page + VMSA_CR4, r->cr4);
-    st64(page + VMSA_CR3, r->cr3);
-    st64(page + VMSA_CR0, r->cr0);
-    st64(page + VMSA_DR7, r->dr7);
-    st64(page + VMSA_DR6, r->dr6);
-    st64(page + VMSA_RFLAGS, r->rflags);
-    st64(page + VMSA_RIP, r->rip);
-    st64(page + VMSA_CR2, r->cr2);
-    st64(page + VMSA_G_PAT, r->g_pat);
-    st64(page + VMSA_DBGCTL, r->dbgctl);
-    st32(page + VMSA_PKRU, r->pkru);
-    st32(page + VMSA_TSC_AUX, r->tsc_aux);
-    st64(page + VMSA_SEV_FEATURES, r->sev_features);
-    st64(page + VMSA_XCR0, r->xcr0);
+    stq_le_p(page + VMSA_EFER, r->efer);
+    stq_le_p(page + VMSA_XSS, r->xss);
+    stq_le_p(page + VMSA_CR4, r->cr4);
+    stq_le_p(page + VMSA_CR3, r->cr3);
+    stq_le_p(page + VMSA_CR0, r->cr0);
+    stq_le_p(page + VMSA_DR7, r->dr7);
+    stq_le_p(page + VMSA_DR6, r->dr6);
+    stq_le_p(page + VMSA_RFLAGS, r->rflags);
+    stq_le_p(page + VMSA_RIP, r->rip);
+    stq_le_p(page + VMSA_CR2, r->cr2);
+    stq_le_p(page + VMSA_G_PAT, r->g_pat);
+    stq_le_p(page + VMSA_DBGCTL, r->dbgctl);
+    stl_le_p(page + VMSA_PKRU, r->pkru);
+    stl_le_p(page + VMSA_TSC_AUX, r->tsc_aux);
+    stq_le_p(page + VMSA_SEV_FEATURES, r->sev_features);
+    stq_le_p(page + VMSA_XCR0, r->xcr0);
 }
 
 static void put_msrs(uint8_t *page, const SevVmsaRegs *r)
 {
-    st64(page + VMSA_STAR, r->star);
-    st64(page + VMSA_LSTAR, r->lstar);
-    st64(page + VMSA_CSTAR, r->cstar);
-    st64(page + VMSA_SFMASK, r->sfmask);
-    st64(page + VMSA_KERNEL_GS_BASE, r->kernel_gs_base);
-    st64(page + VMSA_SYSENTER_CS, r->sysenter_cs);
-    st64(page + VMSA_SYSENTER_ESP, r->sysenter_esp);
-    st64(page + VMSA_SYSENTER_EIP, r->sysenter_eip);
+    stq_le_p(page + VMSA_STAR, r->star);
+    stq_le_p(page + VMSA_LSTAR, r->lstar);
+    stq_le_p(page + VMSA_CSTAR, r->cstar);
+    stq_le_p(page + VMSA_SFMASK, r->sfmask);
+    stq_le_p(page + VMSA_KERNEL_GS_BASE, r->kernel_gs_base);
+    stq_le_p(page + VMSA_SYSENTER_CS, r->sysenter_cs);
+    stq_le_p(page + VMSA_SYSENTER_ESP, r->sysenter_esp);
+    stq_le_p(page + VMSA_SYSENTER_EIP, r->sysenter_eip);
 }
 
 static void put_gprs(uint8_t *page, const SevVmsaRegs *r)
@@ -163,30 +146,30 @@ static void put_gprs(uint8_t *page, const SevVmsaRegs *r)
         r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15
     };
 
-    st64(page + VMSA_RAX, r->rax);
-    st64(page + VMSA_RSP, r->rsp);
-    st64(page + VMSA_RCX, r->rcx);
-    st64(page + VMSA_RDX, r->rdx);
-    st64(page + VMSA_RBX, r->rbx);
-    st64(page + VMSA_RBP, r->rbp);
-    st64(page + VMSA_RSI, r->rsi);
-    st64(page + VMSA_RDI, r->rdi);
+    stq_le_p(page + VMSA_RAX, r->rax);
+    stq_le_p(page + VMSA_RSP, r->rsp);
+    stq_le_p(page + VMSA_RCX, r->rcx);
+    stq_le_p(page + VMSA_RDX, r->rdx);
+    stq_le_p(page + VMSA_RBX, r->rbx);
+    stq_le_p(page + VMSA_RBP, r->rbp);
+    stq_le_p(page + VMSA_RSI, r->rsi);
+    stq_le_p(page + VMSA_RDI, r->rdi);
     for (unsigned i = 0; i < G_N_ELEMENTS(hi); i++) {
-        st64(page + VMSA_R8 + 8 * i, hi[i]);
+        stq_le_p(page + VMSA_R8 + 8 * i, hi[i]);
     }
 }
 
 static void put_fpu(uint8_t *page, const SevVmsaRegs *r)
 {
-    st64(page + VMSA_X87_DP, r->x87_dp);
-    st32(page + VMSA_MXCSR, r->mxcsr);
-    st16(page + VMSA_X87_FTW, r->x87_ftw);
-    st16(page + VMSA_X87_FSW, r->x87_fsw);
-    st16(page + VMSA_X87_FCW, r->x87_fcw);
-    st16(page + VMSA_X87_FOP, r->x87_fop);
-    st16(page + VMSA_X87_DS, r->x87_ds);
-    st16(page + VMSA_X87_CS, r->x87_cs);
-    st64(page + VMSA_X87_RIP, r->x87_rip);
+    stq_le_p(page + VMSA_X87_DP, r->x87_dp);
+    stl_le_p(page + VMSA_MXCSR, r->mxcsr);
+    stw_le_p(page + VMSA_X87_FTW, r->x87_ftw);
+    stw_le_p(page + VMSA_X87_FSW, r->x87_fsw);
+    stw_le_p(page + VMSA_X87_FCW, r->x87_fcw);
+    stw_le_p(page + VMSA_X87_FOP, r->x87_fop);
+    stw_le_p(page + VMSA_X87_DS, r->x87_ds);
+    stw_le_p(page + VMSA_X87_CS, r->x87_cs);
+    stq_le_p(page + VMSA_X87_RIP, r->x87_rip);
     memcpy(page + VMSA_FPREG_X87, r->fpreg_x87, sizeof(r->fpreg_x87));
     memcpy(page + VMSA_FPREG_XMM, r->fpreg_xmm, sizeof(r->fpreg_xmm));
     memcpy(page + VMSA_FPREG_YMM, r->fpreg_ymm, sizeof(r->fpreg_ymm));
