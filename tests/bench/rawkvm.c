@@ -3,9 +3,12 @@
  * the same loop as exitloop.elf.  Usage: rawkvm io|mmio N
  * One 2 MiB memory slot at GPA 0, one vCPU in 32-bit protected mode with
  * flat segments (KVM_SET_SREGS), guest code placed at 0x1000:
- *   mov $N, %ecx; jecxz done; 1: <out %al,$0x80 | mov %eax,0xd0000000>;
- *   dec %ecx; jnz 1b; done: hlt
+ *   lfence; rdtsc; mov %eax,T0; mov %edx,T0+4; mov $N, %ecx; jecxz done;
+ *   1: <out %al,$0x80 | mov %eax,0xd0000000>; dec %ecx; jnz 1b;
+ *   done: lfence; rdtsc; mov %eax,T1; mov %edx,T1+4; hlt
  * KVM_EXIT_IO / KVM_EXIT_MMIO are ignored; KVM_EXIT_HLT ends the run.
+ * Prints "cycles=C tsc_khz=K": the guest-timed loop, as exitloop.elf
+ * reports it, and the guest TSC rate (KVM_GET_TSC_KHZ) to convert it.
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -18,11 +21,26 @@
 
 #define MEM_SIZE  0x200000
 #define CODE_ADDR 0x1000
+#define TSC_ADDR  0x800         /* two u64 TSC readings, before and after */
 
 static void die(const char *what)
 {
     perror(what);
     exit(2);
+}
+
+/* lfence; rdtsc; mov %eax, addr; mov %edx, addr+4 */
+static uint8_t *emit_rdtsc(uint8_t *p, uint32_t addr)
+{
+    uint32_t hi = addr + 4;
+
+    *p++ = 0x0f; *p++ = 0xae; *p++ = 0xe8;  /* lfence */
+    *p++ = 0x0f; *p++ = 0x31;               /* rdtsc */
+    *p++ = 0xa3;                            /* mov %eax, moffs32 */
+    memcpy(p, &addr, 4); p += 4;
+    *p++ = 0x89; *p++ = 0x15;               /* mov %edx, disp32 */
+    memcpy(p, &hi, 4); p += 4;
+    return p;
 }
 
 int main(int argc, char **argv)
@@ -60,6 +78,7 @@ int main(int argc, char **argv)
         die("KVM_SET_USER_MEMORY_REGION");
 
     p = mem + CODE_ADDR;
+    p = emit_rdtsc(p, TSC_ADDR);
     *p++ = 0xb9;                            /* mov $n, %ecx */
     memcpy(p, &n, 4); p += 4;
     *p++ = 0xe3;                            /* jecxz done */
@@ -74,7 +93,8 @@ int main(int argc, char **argv)
         *p++ = 0x49;                        /* dec %ecx */
         *p++ = 0x75; *p++ = 0xfb;           /* jnz -5 */
     }
-    *p++ = 0xf4;                            /* done: hlt */
+    p = emit_rdtsc(p, TSC_ADDR + 8);        /* done: */
+    *p++ = 0xf4;                            /* hlt */
 
     vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
     if (vcpu < 0)
@@ -114,8 +134,15 @@ int main(int argc, char **argv)
         case KVM_EXIT_IO:
         case KVM_EXIT_MMIO:
             break;
-        case KVM_EXIT_HLT:
+        case KVM_EXIT_HLT: {
+            uint64_t t[2];
+            int khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+
+            memcpy(t, mem + TSC_ADDR, sizeof(t));
+            printf("cycles=%llu tsc_khz=%d\n",
+                   (unsigned long long)(t[1] - t[0]), khz);
             return 0;
+        }
         default:
             fprintf(stderr, "rawkvm: unexpected exit %u\n", run->exit_reason);
             return 1;
