@@ -1,7 +1,7 @@
 # Thin wrapper: `make`, `make check`, `make run`.  The build is meson's.
 BUILD ?= build
 
-.PHONY: all check check-unit check-functional run bench clean
+.PHONY: all check check-unit check-functional check-sanitizers fuzz-smoke run bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -18,6 +18,14 @@ check-unit: all
 
 check-functional: all
 	python3 scripts/run-tests.py $(BUILD) --suite functional
+
+# The unit and qtest suites again, built with ASan + UBSan in $(SAN_BUILD)
+# (any sanitizer report fails the test); CI runs it after `make check`.
+SAN_BUILD ?= build-san
+check-sanitizers:
+	test -f $(SAN_BUILD)/build.ninja || ./configure --builddir=$(SAN_BUILD) --enable-sanitizers
+	ninja -C $(SAN_BUILD)
+	python3 scripts/run-tests.py $(SAN_BUILD) --suite unit --suite qtest
 
 # Boot the bundled demo guest: it prints on the serial console and
 # powers off, so the process exits 0.

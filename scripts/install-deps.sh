@@ -8,6 +8,9 @@ PKGS=(
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
   qemu-system-x86 ovmf
+  libseccomp-dev
+  # clang + compiler-rt: --enable-fuzzing (libFuzzer) and the fuzz smoke run
+  clang libclang-rt-14-dev
   # qemu-system-x86: QEMU 7.2, the reference the functional tests compare against
 )
 missing=()
