@@ -10,6 +10,7 @@
 #include "hw/qdev.h"
 #include "chardev/char.h"
 #include "system/accel.h"
+#include "system/drive.h"
 #include "system/kvm.h"
 #include "system/qtest.h"
 #include "monitor/monitor.h"
@@ -44,6 +45,7 @@ typedef struct VLConfig {
     const char *smp;
     const char *cpu_model;
     const char *kernel, *initrd, *append;
+    const char *bios;
     const char *serial[MAX_SERIAL];
     int nr_serial;
     GPtrArray *chardevs;     /* -chardev arguments, parsed at creation */
@@ -228,6 +230,17 @@ static bool opt_kernel(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_initrd(VLConfig *cfg, const char *arg, GError **errp)
 {
     return opt_string(&cfg->initrd, arg);
+}
+
+static bool opt_bios(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return opt_string(&cfg->bios, arg);
+}
+
+/* -drive: the if= table (system/drive.c) takes it at once */
+static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add(arg, errp);
 }
 
 static bool opt_append(VLConfig *cfg, const char *arg, GError **errp)
@@ -512,6 +525,8 @@ static const QEMUOption qemu_options[] = {
     { "kernel", "file", "kernel to boot: Linux bzImage, PVH ELF or multiboot", opt_kernel },
     { "initrd", "file", "initial ram disk; for multiboot: 'mod1 args,mod2'", opt_initrd },
     { "append", "cmdline", "kernel command line", opt_append },
+    { "bios", "file", "system firmware image (ROM ending at 4 GiB; the BSP starts at its reset vector)", opt_bios },
+    { "drive", "if=pflash,format=raw,unit=0|1,file=file[,readonly=on]", "flash drive: unit 0 firmware code ending at 4 GiB, unit 1 its variables below", opt_drive },
     { "serial", "dev", "next serial port: stdio, null, none, file:path, pty, chardev:id", opt_serial },
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
@@ -1162,6 +1177,7 @@ int main(int argc, char **argv)
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append);
+    ms->firmware = g_strdup(cfg.bios);
     ms->no_reboot = cfg.no_reboot;
     ms->no_shutdown = cfg.no_shutdown;
     g_mutex_init(&ms->lock);

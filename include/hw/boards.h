@@ -53,6 +53,7 @@ struct MachineState {
     char *kernel_filename;
     char *initrd_filename;
     char *kernel_cmdline;
+    char *firmware;             /* -bios FILE (pflash units: system/drive) */
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */
