@@ -21,6 +21,7 @@
 #include "qemu/log.h"
 #include "qemu/option.h"
 #include "target/i386/cpu.h"
+#include "target/i386/sev/sev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,7 @@ typedef struct VLConfig {
     const char *uuid;
     const char *rtc_base;
     const char *memory_backend;
+    const char *cgs;         /* -machine confidential-guest-support */
     bool ram_size_given;
     bool mem_lock;
 } VLConfig;
@@ -130,6 +132,9 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
      */
     qemu_opt_get(opts, "usb");
     qemu_opt_get(opts, "dump-guest-core");
+    if (qemu_opt_has(opts, "confidential-guest-support")) {
+        cfg->cgs = g_strdup(qemu_opt_get(opts, "confidential-guest-support"));
+    }
     if (qemu_opt_has(opts, "memory-backend")) {
         cfg->memory_backend = g_strdup(qemu_opt_get(opts, "memory-backend"));
     }
@@ -546,7 +551,7 @@ static const QEMUOption qemu_options[] = {
     { "msg", "timestamp=on|off", "prefix messages with a timestamp", opt_msg },
     { "qmp", "dev", "QMP monitor on dev (unix:path,server=on,wait=off; tcp:host:port,server=on,wait=off; stdio)", opt_qmp },
     { "mon", "chardev=id,mode=control[,pretty=on]", "QMP monitor on a chardev (mode=readline is not supported)", opt_mon },
-    { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram ('-object help')", opt_object },
+    { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram, sev-guest ('-object help')", opt_object },
     { "add-fd", "fd=fd,set=set[,opaque=text]", "add an inherited file descriptor to fd set; open it as /dev/fdset/set", opt_add_fd },
     { "uuid", "uuid", "the machine's UUID (fw_cfg, QMP)", opt_uuid },
     { "rtc", "base=utc|localtime|date[,clock=host][,driftfix=none|slew]", "RTC start time (clock and driftfix accepted without effect)", opt_rtc },
@@ -869,7 +874,13 @@ static gboolean main_loop_wakeup(gint fd, GIOCondition cond, gpointer data)
     }
     cause = __atomic_load_n(&ms->reset_request, __ATOMIC_ACQUIRE);
     if (cause) {
-        if (ms->no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
+        if (ms->cpu_state_protected && !ms->no_reboot) {
+            /* SEV-ES: KVM cannot put protected vCPUs back (QEMU's words) */
+            error_report("cpus are not resettable, terminating");
+            __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
+            __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE,
+                             __ATOMIC_RELEASE);
+        } else if (ms->no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
             /* QEMU: with -no-reboot any reset (QMP system_reset too) is a
              * shutdown with the reset's reason */
             __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
@@ -1221,7 +1232,8 @@ int main(int argc, char **argv)
         uuid_parse_bytes(cfg.uuid, ms->uuid);
     }
     ms->accel = accel;
-    if (!accel->init(ms, &err)) {
+    if (!accel->init(ms, &err) ||
+        (cfg.cgs && !sev_machine_init(ms, cfg.cgs, &err))) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
@@ -1238,6 +1250,10 @@ int main(int argc, char **argv)
     }
     if (!create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
+        exit(1);
+    }
+    if (!sev_machine_done(ms, &err)) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     if (cfg.qtest && !qtest_server_init(ms, cfg.qtest, cfg.qtest_log, &err)) {
@@ -1271,7 +1287,13 @@ int main(int argc, char **argv)
     mls.ms = ms;
     g_unix_fd_add(wakeup_fd, G_IO_IN, main_loop_wakeup, &mls);
     if (!cfg.start_paused) {
-        vm_start(ms);
+        if (vm_prepare_start(ms, &err)) {
+            vm_start(ms);
+        } else {
+            /* e.g. the simulated SEV firmware: the process stays for QMP */
+            error_report_err(g_steal_pointer(&err));
+            ms->runstate = RUN_STATE_PAUSED;
+        }
     } else {
         ms->runstate = RUN_STATE_PRELAUNCH;
     }

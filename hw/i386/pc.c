@@ -15,6 +15,7 @@
 #include "system/kvm.h"
 #include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
+#include "target/i386/sev/sev.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
 
@@ -75,7 +76,7 @@ static bool pc_memory_init(MachineState *ms, GError **errp)
                             ms->ram + ms->below_4g_mem_size, errp)) {
         return false;
     }
-    return true;
+    return sev_ram_added(ms, ms->ram, ms->ram_size, errp);
 }
 
 /* -initrd "a args,b": split on ',' (",," is a comma); the file name is
@@ -279,6 +280,10 @@ static bool pc_init(MachineState *ms, GError **errp)
                    "-bios or -drive if=pflash");
         return false;
     }
+    if (ms->cgs && !firmware) {
+        error_setg(errp, "SEV needs firmware (-bios or -drive if=pflash)");
+        return false;
+    }
     if (ms->kernel_filename && firmware) {
         /* QEMU hands the kernel to the firmware through fw_cfg; we don't */
         error_setg(errp, "-kernel with firmware (-bios or -drive if=pflash) "
@@ -287,6 +292,8 @@ static bool pc_init(MachineState *ms, GError **errp)
     }
     if (!pc_memory_init(ms, errp) ||
         (firmware && !pc_firmware_init(ms, &pcms->firmware, errp)) ||
+        (firmware && !sev_firmware_added(ms, pcms->firmware.img[0].hva,
+                                         pcms->firmware.img[0].size, errp)) ||
         (ms->accel->init_irqchip && !ms->accel->init_irqchip(ms, errp))) {
         return false;
     }
