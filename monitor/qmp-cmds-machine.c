@@ -45,6 +45,9 @@ QMP_HANDLER(qmp_cont)
         return NULL;
     }
     if (!runstate_is_running(mon->ms)) {
+        if (!vm_prepare_start(mon->ms, errp)) {
+            return NULL;
+        }
         vm_start(mon->ms);
     }
     return qmp_return_empty();

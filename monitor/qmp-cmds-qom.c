@@ -84,7 +84,9 @@ static GPtrArray *qom_types(void)
     }
     for (guint i = 0; i < object_type_all()->len; i++) {
         const ObjectTypeInfo *o = g_ptr_array_index(object_type_all(), i);
-        add_type(types, g_strdup(o->name), "object", false, false);
+        if (!o->host_supports || o->host_supports()) {
+            add_type(types, g_strdup(o->name), "object", false, false);
+        }
     }
     for (guint i = 0; i < machines->len; i++) {
         const MachineClass *mc = g_ptr_array_index(machines, i);

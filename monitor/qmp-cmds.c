@@ -85,6 +85,21 @@ const QmpCommand qmp_commands[] = {
       QAPI_OBJECT({ "pdh", &qapi_str }, { "cert-chain", &qapi_str },
                   QAPI_OPT("cpu0-id", &qapi_str), { "cbitpos", &qapi_int },
                   { "reduced-phys-bits", &qapi_int }) },
+    /* SEV guests (target/i386/sev/sev-qmp.c) */
+    { "query-sev", qmp_query_sev, NULL,
+      QAPI_OBJECT({ "enabled", &qapi_bool }, { "api-major", &qapi_int },
+                  { "api-minor", &qapi_int }, { "build-id", &qapi_int },
+                  { "policy", &qapi_int },
+                  { "state", QAPI_ENUM("uninit", "launch-update",
+                                       "launch-secret", "running",
+                                       "send-update", "receive-update") },
+                  { "handle", &qapi_int }) },
+    { "query-sev-launch-measure", qmp_query_sev_launch_measure, NULL,
+      QAPI_OBJECT({ "data", &qapi_str }) },
+    { "sev-inject-launch-secret", qmp_sev_inject_launch_secret,
+      QAPI_OBJECT({ "packet-header", &qapi_str }, { "secret", &qapi_str },
+                  QAPI_OPT("gpa", &qapi_int)),
+      &qapi_empty },
 
     /* run state */
     { "query-status", qmp_query_status, NULL,

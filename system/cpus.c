@@ -80,7 +80,8 @@ bool cpus_start(MachineState *ms, GError **errp)
         char name[32];
 
         cpu->stopped = true;
-        cpu->reset_pending = true;
+        /* protected vCPUs were set up by their launch (sev_machine_done) */
+        cpu->reset_pending = !ms->cpu_state_protected;
         r = pthread_create(&cpu->thread, NULL, cpu_thread_fn, cpu);
         if (r) {
             error_setg(errp, "cannot create vCPU thread: %s", g_strerror(r));
@@ -155,6 +156,17 @@ void vm_stop(MachineState *ms, RunState state)
     if (old == RUN_STATE_RUNNING) {
         qapi_event_send_stop();
     }
+}
+
+bool vm_prepare_start(MachineState *ms, GError **errp)
+{
+    if (ms->cgs_start && !ms->cgs_started) {
+        if (!ms->cgs_start(ms, errp)) {
+            return false;
+        }
+        ms->cgs_started = true;
+    }
+    return true;
 }
 
 void vm_start(MachineState *ms)

@@ -11,6 +11,7 @@
 #include "chardev/char.h"
 #include "system/accel.h"
 #include "system/seccomp.h"
+#include "system/drive.h"
 #include "system/kvm.h"
 #include "system/qtest.h"
 #include "monitor/monitor.h"
@@ -21,6 +22,7 @@
 #include "qemu/log.h"
 #include "qemu/option.h"
 #include "target/i386/cpu.h"
+#include "target/i386/sev/sev.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,7 @@ typedef struct VLConfig {
     const char *smp;
     const char *cpu_model;
     const char *kernel, *initrd, *append;
+    const char *bios;
     const char *serial[MAX_SERIAL];
     int nr_serial;
     GPtrArray *chardevs;     /* -chardev arguments, parsed at creation */
@@ -60,6 +63,7 @@ typedef struct VLConfig {
     const char *uuid;
     const char *rtc_base;
     const char *memory_backend;
+    const char *cgs;         /* -machine confidential-guest-support */
     bool ram_size_given;
     bool mem_lock;
     SandboxConfig sandbox;
@@ -130,6 +134,9 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
      */
     qemu_opt_get(opts, "usb");
     qemu_opt_get(opts, "dump-guest-core");
+    if (qemu_opt_has(opts, "confidential-guest-support")) {
+        cfg->cgs = g_strdup(qemu_opt_get(opts, "confidential-guest-support"));
+    }
     if (qemu_opt_has(opts, "memory-backend")) {
         cfg->memory_backend = g_strdup(qemu_opt_get(opts, "memory-backend"));
     }
@@ -230,6 +237,17 @@ static bool opt_kernel(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_initrd(VLConfig *cfg, const char *arg, GError **errp)
 {
     return opt_string(&cfg->initrd, arg);
+}
+
+static bool opt_bios(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return opt_string(&cfg->bios, arg);
+}
+
+/* -drive: the if= table (system/drive.c) takes it at once */
+static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
+{
+    return drive_add(arg, errp);
 }
 
 static bool opt_append(VLConfig *cfg, const char *arg, GError **errp)
@@ -519,6 +537,8 @@ static const QEMUOption qemu_options[] = {
     { "kernel", "file", "kernel to boot: Linux bzImage, PVH ELF or multiboot", opt_kernel },
     { "initrd", "file", "initial ram disk; for multiboot: 'mod1 args,mod2'", opt_initrd },
     { "append", "cmdline", "kernel command line", opt_append },
+    { "bios", "file", "system firmware image (ROM ending at 4 GiB; the BSP starts at its reset vector)", opt_bios },
+    { "drive", "if=pflash,format=raw,unit=0|1,file=file[,readonly=on]", "flash drive: unit 0 firmware code ending at 4 GiB, unit 1 its variables below", opt_drive },
     { "serial", "dev", "next serial port: stdio, null, none, file:path, pty, chardev:id", opt_serial },
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
@@ -538,7 +558,7 @@ static const QEMUOption qemu_options[] = {
     { "msg", "timestamp=on|off", "prefix messages with a timestamp", opt_msg },
     { "qmp", "dev", "QMP monitor on dev (unix:path,server=on,wait=off; tcp:host:port,server=on,wait=off; stdio)", opt_qmp },
     { "mon", "chardev=id,mode=control[,pretty=on]", "QMP monitor on a chardev (mode=readline is not supported)", opt_mon },
-    { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram ('-object help')", opt_object },
+    { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram, sev-guest ('-object help')", opt_object },
     { "add-fd", "fd=fd,set=set[,opaque=text]", "add an inherited file descriptor to fd set; open it as /dev/fdset/set", opt_add_fd },
     { "uuid", "uuid", "the machine's UUID (fw_cfg, QMP)", opt_uuid },
     { "rtc", "base=utc|localtime|date[,clock=host][,driftfix=none|slew]", "RTC start time (clock and driftfix accepted without effect)", opt_rtc },
@@ -863,7 +883,13 @@ static gboolean main_loop_wakeup(gint fd, GIOCondition cond, gpointer data)
     }
     cause = __atomic_load_n(&ms->reset_request, __ATOMIC_ACQUIRE);
     if (cause) {
-        if (ms->no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
+        if (ms->cpu_state_protected && !ms->no_reboot) {
+            /* SEV-ES: KVM cannot put protected vCPUs back (QEMU's words) */
+            error_report("cpus are not resettable, terminating");
+            __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
+            __atomic_store_n(&ms->reset_request, SHUTDOWN_CAUSE_NONE,
+                             __ATOMIC_RELEASE);
+        } else if (ms->no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
             /* QEMU: with -no-reboot any reset (QMP system_reset too) is a
              * shutdown with the reset's reason */
             __atomic_store_n(&ms->shutdown_request, cause, __ATOMIC_RELEASE);
@@ -1176,6 +1202,7 @@ int main(int argc, char **argv)
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append);
+    ms->firmware = g_strdup(cfg.bios);
     ms->no_reboot = cfg.no_reboot;
     ms->no_shutdown = cfg.no_shutdown;
     g_mutex_init(&ms->lock);
@@ -1219,7 +1246,8 @@ int main(int argc, char **argv)
         uuid_parse_bytes(cfg.uuid, ms->uuid);
     }
     ms->accel = accel;
-    if (!accel->init(ms, &err)) {
+    if (!accel->init(ms, &err) ||
+        (cfg.cgs && !sev_machine_init(ms, cfg.cgs, &err))) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
@@ -1236,6 +1264,10 @@ int main(int argc, char **argv)
     }
     if (!create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
+        exit(1);
+    }
+    if (!sev_machine_done(ms, &err)) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     if (cfg.qtest && !qtest_server_init(ms, cfg.qtest, cfg.qtest_log, &err)) {
@@ -1269,7 +1301,13 @@ int main(int argc, char **argv)
     mls.ms = ms;
     g_unix_fd_add(wakeup_fd, G_IO_IN, main_loop_wakeup, &mls);
     if (!cfg.start_paused) {
-        vm_start(ms);
+        if (vm_prepare_start(ms, &err)) {
+            vm_start(ms);
+        } else {
+            /* e.g. the simulated SEV firmware: the process stays for QMP */
+            error_report_err(g_steal_pointer(&err));
+            ms->runstate = RUN_STATE_PAUSED;
+        }
     } else {
         ms->runstate = RUN_STATE_PRELAUNCH;
     }

@@ -28,6 +28,18 @@ static bool kvm_accel_map_ram(MachineState *ms, uint64_t gpa, uint64_t size,
     return kvm_set_user_memory(ms->kvm, gpa, size, hva, errp);
 }
 
+static bool kvm_accel_map_rom(MachineState *ms, uint64_t gpa, uint64_t size,
+                              void *hva, GError **errp)
+{
+    if (!kvm_check_extension(ms->kvm, KVM_CAP_READONLY_MEM)) {
+        error_setg(errp, "kvm does not support KVM_CAP_READONLY_MEM (needed "
+                   "because firmware is mapped read-only)");
+        return false;
+    }
+    return kvm_set_user_memory_flags(ms->kvm, gpa, size, hva,
+                                     KVM_MEM_READONLY, errp);
+}
+
 static bool kvm_accel_init_irqchip(MachineState *ms, GError **errp)
 {
     return kvm_arch_init_vm(ms->kvm, ms, errp);
@@ -43,6 +55,7 @@ const AccelOps kvm_accel_ops = {
     .has_vcpus = true,
     .init = kvm_accel_init,
     .map_ram = kvm_accel_map_ram,
+    .map_rom = kvm_accel_map_rom,
     .init_irqchip = kvm_accel_init_irqchip,
     .set_irq = kvm_accel_set_irq,
 };

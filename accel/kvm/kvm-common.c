@@ -108,8 +108,15 @@ void kvm_destroy(KVMState *s)
 bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
                          void *hva, GError **errp)
 {
+    return kvm_set_user_memory_flags(s, gpa, size, hva, 0, errp);
+}
+
+bool kvm_set_user_memory_flags(KVMState *s, uint64_t gpa, uint64_t size,
+                               void *hva, uint32_t flags, GError **errp)
+{
     struct kvm_userspace_memory_region mem = {
         .slot = s->next_slot,
+        .flags = flags,
         .guest_phys_addr = gpa,
         .memory_size = size,
         .userspace_addr = (uintptr_t)hva,

@@ -1,10 +1,12 @@
 /*
  * The `pc` machine: RAM split around the PCI hole, in-kernel irqchip and
  * PIT, COM ports, CMOS, fw_cfg, PCI host, reset ports, ACPI and MP
- * tables, and direct kernel boot (no firmware runs: the machine puts the
- * kernel and its boot structures in RAM and starts the BSP at its entry).
+ * tables, and direct kernel boot (the machine puts the kernel and its boot
+ * structures in RAM and starts the BSP at its entry) or system firmware
+ * (pc_sysfw.c: the BSP starts at the reset vector).
  */
 #include "hw/i386/pc.h"
+#include "hw/i386/pc-firmware.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
@@ -13,6 +15,7 @@
 #include "system/kvm.h"
 #include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
+#include "target/i386/sev/sev.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
 
@@ -39,6 +42,10 @@ void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
     if (gpa >= high && gpa - high < ms->above_4g_mem_size &&
         len <= ms->above_4g_mem_size - (gpa - high)) {
         return ms->ram + ms->below_4g_mem_size + (gpa - high);
+    }
+    if (ms->arch) {
+        return pc_firmware_gpa_to_hva(&((PCMachineState *)ms->arch)->firmware,
+                                      gpa, len);
     }
     return NULL;
 }
@@ -69,7 +76,7 @@ static bool pc_memory_init(MachineState *ms, GError **errp)
                             ms->ram + ms->below_4g_mem_size, errp)) {
         return false;
     }
-    return true;
+    return sev_ram_added(ms, ms->ram, ms->ram_size, errp);
 }
 
 /* -initrd "a args,b": split on ',' (",," is a comma); the file name is
@@ -264,14 +271,29 @@ static bool pc_init(MachineState *ms, GError **errp)
     PCMachineState *pcms = g_new0(PCMachineState, 1);
     X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
 
+    bool firmware = pc_firmware_configured(ms);
+
     ms->arch = pcms;
     /* under qtest no vCPU runs: a kernel is optional there */
-    if (!ms->kernel_filename && ms->accel->has_vcpus) {
-        error_setg(errp, "no kernel to boot: qkvm boots kernels directly "
-                   "(use -kernel); a BIOS is not supported");
+    if (!ms->kernel_filename && !firmware && ms->accel->has_vcpus) {
+        error_setg(errp, "no kernel to boot: use -kernel, or firmware with "
+                   "-bios or -drive if=pflash");
+        return false;
+    }
+    if (ms->cgs && !firmware) {
+        error_setg(errp, "SEV needs firmware (-bios or -drive if=pflash)");
+        return false;
+    }
+    if (ms->kernel_filename && firmware) {
+        /* QEMU hands the kernel to the firmware through fw_cfg; we don't */
+        error_setg(errp, "-kernel with firmware (-bios or -drive if=pflash) "
+                   "is not supported: qkvm boots kernels directly");
         return false;
     }
     if (!pc_memory_init(ms, errp) ||
+        (firmware && !pc_firmware_init(ms, &pcms->firmware, errp)) ||
+        (firmware && !sev_firmware_added(ms, pcms->firmware.img[0].hva,
+                                         pcms->firmware.img[0].size, errp)) ||
         (ms->accel->init_irqchip && !ms->accel->init_irqchip(ms, errp))) {
         return false;
     }
@@ -279,7 +301,9 @@ static bool pc_init(MachineState *ms, GError **errp)
         pcms->isa_irq[i] = qemu_allocate_irq(pc_isa_irq_handler, ms, i);
     }
     /* vCPUs first: the memory map depends on the guest CPU's vendor */
-    if (ms->accel->has_vcpus && !x86_cpus_init(ms, &pcms->boot, errp)) {
+    /* with firmware the BSP leaves reset at the reset vector, as a real one */
+    if (ms->accel->has_vcpus &&
+        !x86_cpus_init(ms, firmware ? NULL : &pcms->boot, errp)) {
         return false;
     }
     pcms->e820 = pc_e820_table(ms, ms->nr_cpus && x86_cpu_is_amd(ms->cpus[0]),

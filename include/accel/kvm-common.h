@@ -46,6 +46,12 @@ bool kvm_require_capabilities(KVMState *s, const KVMCapability *caps,
 /* Map host memory at gpa as guest RAM in a new slot. */
 bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
                          void *hva, GError **errp);
+/*
+ * The same with slot flags: KVM_MEM_READONLY makes guest writes exit as
+ * MMIO (api.rst 4.35, needs KVM_CAP_READONLY_MEM): ROM and flash.
+ */
+bool kvm_set_user_memory_flags(KVMState *s, uint64_t gpa, uint64_t size,
+                               void *hva, uint32_t flags, GError **errp);
 /* KVM_CREATE_VCPU and mmap its kvm_run; returns the vCPU fd or -1. */
 int kvm_vcpu_open(KVMState *s, unsigned long vcpu_id, struct kvm_run **run,
                   GError **errp);

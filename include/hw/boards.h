@@ -53,6 +53,7 @@ struct MachineState {
     char *kernel_filename;
     char *initrd_filename;
     char *kernel_cmdline;
+    char *firmware;             /* -bios FILE (pflash units: system/drive) */
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */
@@ -86,6 +87,15 @@ struct MachineState {
     GArray *reset_handlers;     /* {handler, opaque}, called in order */
     GPtrArray *peripherals;     /* MachinePeripheral: -device with an id */
     void *arch;                 /* e.g. PCMachineState */
+
+    /* -machine confidential-guest-support (x86: SevGuest), or NULL */
+    void *cgs;
+    /* Before the vCPUs first run (SEV: LAUNCH_FINISH); false keeps the
+     * machine stopped with the error. */
+    bool (*cgs_start)(MachineState *ms, GError **errp);
+    bool cgs_started;
+    /* SEV-ES: vCPU registers are encrypted; no vCPU reset is possible */
+    bool cpu_state_protected;
 };
 
 /* Guest physical -> host pointer, NULL unless [gpa, gpa+len) is RAM. */
@@ -113,5 +123,7 @@ void cpus_kick_all(MachineState *ms);
  * request is pending); then let them go again once it is cleared. */
 void cpus_wait_stopped(MachineState *ms);
 void cpus_resume_after_request(MachineState *ms);
+/* Whatever must happen before the vCPUs first run (cgs_start). */
+bool vm_prepare_start(MachineState *ms, GError **errp);
 
 #endif

@@ -21,6 +21,9 @@ typedef struct ObjectTypeInfo {
     const char *desc;
     /* Take the properties this type knows from opts (id is handled). */
     bool (*create)(UserObject *obj, QemuOpts *opts, GError **errp);
+    /* NULL, or false when this host cannot use the type: it is then left
+     * out of qom-list-types (libvirt probes SEV support that way). */
+    bool (*host_supports)(void);
 } ObjectTypeInfo;
 
 struct UserObject {

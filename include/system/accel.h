@@ -21,6 +21,10 @@ typedef struct AccelOps {
     /* Guest RAM at gpa, backed by hva. */
     bool (*map_ram)(MachineState *ms, uint64_t gpa, uint64_t size, void *hva,
                     GError **errp);
+    /* Read-only guest memory at gpa (firmware ROM): guest writes are
+     * dropped.  NULL: the accelerator maps nothing (qtest). */
+    bool (*map_rom)(MachineState *ms, uint64_t gpa, uint64_t size, void *hva,
+                    GError **errp);
     /* Interrupt controllers and timers the accelerator provides (KVM's
      * in-kernel irqchip and PIT on x86).  May be NULL. */
     bool (*init_irqchip)(MachineState *ms, GError **errp);

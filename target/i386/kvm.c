@@ -9,6 +9,7 @@
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
 #include "qemu/log.h"
+#include "target/i386/sev/sev.h"
 
 #include <errno.h>
 #include <string.h>
@@ -230,6 +231,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
     if (!model) {
         return false;
     }
+    sev_cpuid_adjust(ms, &model);
     ms->cpus = g_new0(CPUState *, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         X86CPU *cpu = g_new0(X86CPU, 1);
@@ -243,6 +245,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
         cs->vcpu_id = cpu->apic_id;
         cpu->is_bsp = i == 0;
         cpu->boot = cpu->is_bsp ? boot : NULL;
+        cpu->reset_eip = cpu->is_bsp ? 0 : sev_ap_reset_eip(ms);
         cpu->cpuid = g_memdup2(model, cpuid_size(model));
         x86_cpuid_set_apic_id(cpu->cpuid, cpu->apic_id);
         if (!kvm_create_vcpu(ms->kvm, cs, errp) ||
@@ -352,6 +355,31 @@ bool kvm_arch_reset_vcpu(CPUState *cs, GError **errp)
         /* what firmware leaves on the BSP: PIC through LINT0, NMI on LINT1 */
         lapic_set_reg(&lapic, APIC_LVT0, 0x700);
         lapic_set_reg(&lapic, APIC_LVT1, 0x400);
+    }
+    /*
+     * x87/SSE control as QEMU's x86_cpu_reset leaves them (FNINIT's FCW
+     * 0x37f, MXCSR 0x1f80, SDM vol. 1, 11.6.4): KVM's own initial MXCSR is
+     * not reliable (0 under some hosts), and SEV-ES measures both.
+     */
+    fpu.fcw = 0x37f;
+    fpu.mxcsr = 0x1f80;
+    if (cpu->reset_xsave) {
+        /* the legacy area of the XSAVE image: FCW at byte 0, MXCSR at 24 */
+        cpu->reset_xsave->region[0] = (cpu->reset_xsave->region[0] & ~0xffffu) |
+                                      0x37f;
+        cpu->reset_xsave->region[6] = 0x1f80;
+    }
+    /* EDX at reset: the processor signature (SDM vol. 3, 9.1.4) */
+    {
+        struct kvm_cpuid_entry2 *e = x86_cpuid_find(cpu->cpuid, 1, 0);
+        regs.rdx = e ? e->eax : 0x600;
+    }
+    if (cpu->reset_eip) {
+        /* SEV-ES AP: the firmware's reset block (QEMU's
+         * sev_es_set_ap_context), real mode at CS base:IP */
+        sregs.cs.selector = 0xf000;
+        sregs.cs.base = cpu->reset_eip & 0xffff0000;
+        regs.rip = cpu->reset_eip & 0xffff;
     }
     if (cpu->boot) {
         boot_state(cpu->boot, &regs, &sregs);

@@ -29,6 +29,8 @@ typedef struct X86CPU {
     bool has_xcrs;
     /* Direct kernel boot entry (BSP only; NULL: start at the reset vector). */
     const X86BootEntry *boot;
+    /* SEV-ES AP start address (firmware reset block), 0: reset vector */
+    uint32_t reset_eip;
 } X86CPU;
 
 static inline X86CPU *X86_CPU(CPUState *cpu)

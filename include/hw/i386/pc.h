@@ -7,6 +7,7 @@
 #include "hw/boards.h"
 #include "hw/irq.h"
 #include "hw/i386/x86-boot.h"
+#include "hw/i386/pc-firmware.h"
 
 #define PC_PCI_HOLE_START  0xc0000000ULL   /* RAM below 4 GiB ends here at most */
 #define PC_MAX_SERIAL      4
@@ -26,6 +27,7 @@ typedef struct PCMachineState {
     GPtrArray *image_buffers;
     X86BootEntry boot;
     uint64_t acpi_addr;         /* the ACPI tables, in the top of low RAM */
+    PCFirmware firmware;        /* -bios / -drive if=pflash, if given */
 } PCMachineState;
 
 /* e820.c: the memory map reported to the guest, from the RAM layout */

@@ -1,0 +1,192 @@
+/*
+ * The pc machine's system firmware, as QEMU's pc_sysfw.c lays it out:
+ *
+ *   -bios FILE                     read-only, ends at 4 GiB
+ *   -drive if=pflash,unit=0,...    ends at 4 GiB (the code: OVMF_CODE)
+ *   -drive if=pflash,unit=1,...    right below unit 0 (OVMF_VARS)
+ *
+ * A CPU leaving reset fetches at 0xfffffff0 (SDM vol. 3, 9.1.4 "First
+ * Instruction Executed"), the last 16 bytes of unit 0.  There is no CFI
+ * flash command set: a readonly=on unit is a KVM read-only slot (guest
+ * writes are dropped), a writable one is private memory whose changes
+ * are not written back to the file.  QEMU's 128 KiB alias of the BIOS at
+ * 0xe0000 is not mapped: low RAM stays RAM.
+ */
+#include "hw/i386/pc-firmware.h"
+#include "hw/boards.h"
+#include "system/accel.h"
+#include "system/drive.h"
+#include "qemu/error-report.h"
+#include "qemu/osdep.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define FW_PAGE_SIZE    4096
+/* QEMU's x86_bios_rom_init: a -bios image is whole 64 KiB blocks */
+#define BIOS_BLOCK_SIZE 65536
+
+typedef struct PflashUnit {
+    char *file;
+    bool readonly;
+} PflashUnit;
+
+static PflashUnit pflash_units[2];
+
+/* -drive if=pflash,file=F[,format=raw][,unit=0|1][,readonly=on|off] */
+static bool pflash_drive_add(QemuOpts *opts, GError **errp)
+{
+    const char *file = qemu_opt_get(opts, "file");
+    const char *format = qemu_opt_get(opts, "format");
+    uint64_t unit;
+    bool readonly;
+
+    if (!qemu_opt_get_bool(opts, "readonly", false, &readonly, errp)) {
+        return false;
+    }
+    if (qemu_opt_has(opts, "unit")) {
+        if (!qemu_opt_get_number(opts, "unit", 0, &unit, errp)) {
+            return false;
+        }
+    } else {
+        /* QEMU: the next free unit of the interface */
+        unit = pflash_units[0].file ? 1 : 0;
+    }
+    if (unit >= G_N_ELEMENTS(pflash_units)) {
+        error_setg(errp, "unit %" G_GUINT64_FORMAT " too big (max is %zu)",
+                   unit, G_N_ELEMENTS(pflash_units) - 1);
+        return false;
+    }
+    if (pflash_units[unit].file) {
+        error_setg(errp, "drive with bus=0, unit=%" G_GUINT64_FORMAT
+                   " (index=%" G_GUINT64_FORMAT ") exists", unit, unit);
+        return false;
+    }
+    if (!file || !*file) {
+        error_setg(errp, "-drive if=pflash needs file=FILE");
+        return false;
+    }
+    if (format && strcmp(format, "raw") != 0) {
+        error_setg(errp, "-drive if=pflash: format '%s' is not supported "
+                   "(only raw)", format);
+        return false;
+    }
+    pflash_units[unit].file = g_strdup(file);
+    pflash_units[unit].readonly = readonly;
+    return true;
+}
+
+static const DriveInterface pflash_interface = {
+    .name = "pflash",
+    .add = pflash_drive_add,
+};
+DRIVE_INTERFACE_REGISTER(pflash_interface)
+
+bool pc_firmware_configured(const MachineState *ms)
+{
+    return ms->firmware || pflash_units[0].file || pflash_units[1].file;
+}
+
+/* Read path into fresh page-aligned memory the guest can be given. */
+static bool fw_read(PCFirmwareImage *img, const char *what,
+                    const char *path, uint64_t block, GError **errp)
+{
+    g_autofree char *data = NULL;
+    size_t len;
+
+    if (!qemu_read_file(what, path, &data, &len, errp)) {
+        return false;
+    }
+    if (len == 0 || len % block) {
+        if (block == BIOS_BLOCK_SIZE) {
+            error_setg(errp, "could not load PC BIOS '%s': its size (%zu) "
+                       "is not a non-zero multiple of 64 KiB", path, len);
+        } else {
+            error_setg(errp, "system firmware block device %s has invalid "
+                       "size %zu: it must be a non-zero multiple of 0x%"
+                       G_GINT64_MODIFIER "x", path, len, block);
+        }
+        return false;
+    }
+    img->hva = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (img->hva == MAP_FAILED) {
+        img->hva = NULL;
+        error_setg_errno(errp, errno, "cannot allocate %zu bytes for '%s'",
+                         len, path);
+        return false;
+    }
+    memcpy(img->hva, data, len);
+    img->name = path;
+    img->size = len;
+    return true;
+}
+
+bool pc_firmware_init(MachineState *ms, PCFirmware *fw, GError **errp)
+{
+    const uint64_t four_gib = 1ULL << 32;
+    uint64_t top = four_gib, total = 0;
+
+    if (ms->firmware && pflash_units[0].file) {
+        error_setg(errp, "-bios and -drive if=pflash,unit=0 both give the "
+                   "system firmware: use one");
+        return false;
+    }
+    if (!pflash_units[0].file && pflash_units[1].file) {
+        error_setg(errp, "-drive if=pflash,unit=1 needs unit 0 (the firmware "
+                   "code)");
+        return false;
+    }
+    fw->nr = 0;
+    if (ms->firmware) {
+        if (!fw_read(&fw->img[0], "BIOS", ms->firmware, BIOS_BLOCK_SIZE,
+                     errp)) {
+            return false;
+        }
+        fw->img[0].readonly = true;
+        fw->nr = 1;
+    } else {
+        for (unsigned u = 0; u < G_N_ELEMENTS(pflash_units) &&
+                             pflash_units[u].file; u++) {
+            if (!fw_read(&fw->img[u], "pflash image", pflash_units[u].file,
+                         FW_PAGE_SIZE, errp)) {
+                return false;
+            }
+            fw->img[u].readonly = pflash_units[u].readonly;
+            fw->nr = u + 1;
+        }
+    }
+    for (unsigned i = 0; i < fw->nr; i++) {
+        PCFirmwareImage *img = &fw->img[i];
+        const AccelOps *a = ms->accel;
+
+        total += img->size;
+        if (total > PC_FLASH_SIZE_LIMIT) {
+            error_setg(errp, "combined size of system firmware exceeds %d "
+                       "bytes", PC_FLASH_SIZE_LIMIT);
+            return false;
+        }
+        top -= img->size;
+        img->gpa = top;
+        if (img->readonly ? a->map_rom &&
+                            !a->map_rom(ms, img->gpa, img->size, img->hva, errp)
+                          : !a->map_ram(ms, img->gpa, img->size, img->hva,
+                                        errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void *pc_firmware_gpa_to_hva(const PCFirmware *fw, uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i < fw->nr; i++) {
+        const PCFirmwareImage *img = &fw->img[i];
+        if (gpa >= img->gpa && gpa - img->gpa < img->size &&
+            len <= img->size - (gpa - img->gpa)) {
+            return img->hva + (gpa - img->gpa);
+        }
+    }
+    return NULL;
+}

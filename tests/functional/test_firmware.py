@@ -1,0 +1,99 @@
+"""System firmware: -bios and -drive if=pflash map the image so it ends at
+4 GiB and the BSP starts at the reset vector 0xfffffff0 like a real CPU;
+the firmware images are made here, a few bytes of 16-bit code each."""
+
+import unittest
+
+from qkvm_test import QkvmTest, BASE_ARGS, DEFAULT_ARGS, debug_exit_status
+
+KIB = 1024
+
+
+def firmware(size, code, data=None):
+    """An image of size bytes filled with HLT whose reset vector (16 bytes
+    before the end) jumps to code at the start of the last 64 KiB (CS
+    offset 0: CS.base is 0xffff0000 at reset).  data: {offset in that
+    64 KiB: byte}."""
+    img = bytearray(b'\xf4' * size)
+    seg = size - 64 * KIB
+    img[seg:seg + len(code)] = code
+    for off, val in (data or {}).items():
+        img[seg + off] = val
+    # jmp near 0x0000 from 0xfff0 (E9 rel16, relative to 0xfff3)
+    img[size - 16:size - 13] = b'\xe9' + ((0 - 0xfff3) & 0xffff).to_bytes(2, 'little')
+    return bytes(img)
+
+
+# mov al, 0x2a; out 0xf4, al
+EXIT_2A = bytes([0xb0, 0x2a, 0xe6, 0xf4])
+# mov byte [cs:0x100], 0x55; mov al, [cs:0x100]; out 0xf4, al
+WRITE_ROM = bytes([0x2e, 0xc6, 0x06, 0x00, 0x01, 0x55,
+                   0x2e, 0xa0, 0x00, 0x01, 0xe6, 0xf4])
+
+
+class FirmwareTest(QkvmTest):
+
+    def fw_args(self, *extra):
+        return DEFAULT_ARGS + BASE_ARGS + list(extra)
+
+    def test_bios_reset_vector(self):
+        bios = self.write_file('bios.bin', firmware(128 * KIB, EXIT_2A))
+        res = self.run_both(self.fw_args('-bios', bios), serial=None)
+        self.assertStatus(res, debug_exit_status(0x2a))
+
+    def test_bios_is_read_only(self):
+        # the guest's write to its ROM is dropped: it reads back 0x21
+        bios = self.write_file('bios.bin',
+                               firmware(64 * KIB, WRITE_ROM, {0x100: 0x21}))
+        res = self.run_both(self.fw_args('-bios', bios), serial=None)
+        self.assertStatus(res, debug_exit_status(0x21))
+
+    def test_pflash_code_and_vars(self):
+        code = self.write_file('code.fd', firmware(256 * KIB, EXIT_2A))
+        vars_ = self.write_file('vars.fd', b'\xff' * (128 * KIB))
+        res = self.run_both(self.fw_args(
+            '-drive', 'if=pflash,format=raw,unit=0,file=%s,readonly=on' % code,
+            '-drive', 'if=pflash,format=raw,unit=1,file=%s' % vars_),
+            serial=None)
+        self.assertStatus(res, debug_exit_status(0x2a))
+        with open(vars_, 'rb') as f:
+            self.assertEqual(f.read(), b'\xff' * (128 * KIB))
+
+    def assertError(self, args, message):
+        res = self.run_qkvm(self.fw_args(*args), serial=None)
+        self.assertStatus(res, 1)
+        lines = res.stderr_lines()
+        self.assertEqual(len(lines), 1, res.describe())
+        self.assertIn(message, lines[0], res.describe())
+
+    def test_errors(self):
+        good = self.write_file('good.fd', firmware(64 * KIB, EXIT_2A))
+        odd = self.write_file('odd.fd', b'\xf4' * 5000)
+        pf = 'if=pflash,format=raw,unit=0,readonly=on,file='
+        cases = [
+            (['-bios', odd], "could not load PC BIOS '%s'" % odd),
+            (['-bios', self.workdir + '/nonexistent'], 'nonexistent'),
+            (['-drive', pf + odd], 'has invalid size 5000'),
+            (['-drive', 'if=pflash,unit=2,file=' + good], 'unit 2 too big (max is 1)'),
+            (['-drive', pf + good, '-drive', pf + good],
+             'drive with bus=0, unit=0 (index=0) exists'),
+            (['-drive', 'if=pflash,format=qcow2,file=' + good],
+             "format 'qcow2' is not supported"),
+            (['-drive', 'if=sd,file=' + good], '-drive if=sd is not supported'),
+            (['-drive', 'if=pflash,unit=1,file=' + good], 'needs unit 0'),
+            (['-bios', good, '-drive', pf + good], '-bios and -drive if=pflash'),
+            (['-bios', good, '-kernel', good], '-kernel with firmware'),
+            (['-drive', 'if=pflash,unit=0,file=%s,bogus=1' % good],
+             "Invalid parameter 'bogus'"),
+        ]
+        big = self.write_file('big.fd', b'\xf4' * (6 * 1024 * KIB))
+        cases.append((['-drive', pf + big, '-drive',
+                       'if=pflash,format=raw,unit=1,file=' + big],
+                      'combined size of system firmware exceeds 8388608 bytes'))
+        for args, message in cases:
+            with self.subTest(args=args):
+                self.assertError(args, message)
+
+
+if __name__ == '__main__':
+    unittest.main()
