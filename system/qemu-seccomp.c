@@ -18,6 +18,7 @@
 #include "qemu/option.h"
 
 #include <errno.h>
+#include <time.h>
 #include <string.h>
 
 static bool sandbox_on;
@@ -186,6 +187,12 @@ bool sandbox_install(const SandboxConfig *cfg, GError **errp)
     if (!cfg->enabled) {
         return true;
     }
+    /*
+     * Files libc opens lazily must be open before the filter forbids it:
+     * the first gmtime_r() (the RTC's update timer) reads /etc/localtime
+     * through tzset().
+     */
+    tzset();
     ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) {
         error_setg(errp, "failed to initialize seccomp context");
