@@ -172,8 +172,15 @@ static int64_t rtc_regs_seconds(RTCState *s)
 static void rtc_take_regs_time(RTCState *s)
 {
     int64_t now = qemu_clock_get_ns();
+    /*
+     * The guest may write any date up to the year 25599 (century 0x99 and
+     * non-BCD garbage): saturate at +-146 years from 1970 so that the
+     * nanosecond clock arithmetic cannot overflow (fuzz finding).
+     */
+    const int64_t max_s = INT64_MAX / NANOSECONDS_PER_SECOND / 2;
+    int64_t secs = CLAMP(rtc_regs_seconds(s), -max_s, max_s);
 
-    s->base_ns = rtc_regs_seconds(s) * NANOSECONDS_PER_SECOND +
+    s->base_ns = secs * NANOSECONDS_PER_SECOND +
                  rtc_subsecond(s, now) - now;
 }
 
