@@ -724,17 +724,21 @@ static bool write_pidfile(const char *path, GError **errp)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot create PID file '%s'", path);
+        /* QEMU's wording, as are the two below */
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Could not create '%s'", path);
         return false;
     }
     /* the lock stays while we live: a second instance fails here */
     if (lockf(fd, F_TLOCK, 0) < 0) {
-        error_setg_errno(errp, errno, "cannot lock PID file '%s'", path);
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Cannot lock pid file");
         close(fd);
         return false;
     }
     if (ftruncate(fd, 0) < 0 || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
-        error_setg_errno(errp, errno, "cannot write PID file '%s'", path);
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Failed to write pid file");
         close(fd);
         return false;
     }

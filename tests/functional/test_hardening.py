@@ -1,4 +1,5 @@
-"""Hardening: -sandbox (seccomp) on real guests and QMP.
+"""Hardening: -sandbox (seccomp) on real guests and QMP; resource and
+file safety (socket modes, pidfile, oversized -m).
 
 The filter itself (what kills, what doesn't, TSYNC) is tested in
 tests/unit/test-seccomp.c; here: a guest and a QMP session run normally
@@ -6,6 +7,7 @@ with it, every thread of the VMM carries it, and option errors match QEMU.
 """
 import os
 import signal
+import stat
 import subprocess
 import unittest
 
@@ -91,6 +93,46 @@ class SandboxQMPTest(QMPTestBase):
         out, err = self.proc.communicate(timeout=20)
         self.assertEqual(self.proc.returncode, 0, err)
         self.assertIn(b'terminating on signal 15', err)
+
+
+class FileSafetyTest(QMPTestBase):
+
+    def test_qmp_socket_is_0600(self):
+        # whoever can connect controls the VM: owner read/write only
+        self.start()
+        mode = stat.S_IMODE(os.lstat(self.sock_path).st_mode)
+        self.assertEqual(mode, 0o600, oct(mode))
+
+    def test_pidfile_of_running_instance_untouched(self):
+        # a second instance is refused with QEMU's message and leaves the
+        # first one's pidfile as it was (no truncation before the lock)
+        pidfile = os.path.join(self.workdir, 'vm.pid')
+        self.start(extra=['-pidfile', pidfile])
+        with open(pidfile) as f:
+            first = f.read()
+        self.assertEqual(first, '%d\n' % self.proc.pid)
+        res = subprocess.run([self.binary, '-display', 'none', '-nodefaults',
+                              '-pidfile', pidfile, '-kernel',
+                              self.guest('serial-irq')],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('cannot create PID file: Cannot lock pid file: '
+                      'Resource temporarily unavailable', res.stderr)
+        with open(pidfile) as f:
+            self.assertEqual(f.read(), first)
+        self.assertEqual(self.qmp.execute('quit'), {'return': {}})
+        self.proc.communicate(timeout=20)
+        self.assertFalse(os.path.exists(pidfile), 'pidfile left behind')
+
+    def test_ram_larger_than_address_space(self):
+        # 200 TiB: more than a 47-bit user address space can map, whatever
+        # the host's overcommit policy; QEMU's message, status 1
+        res = subprocess.run([self.binary, '-display', 'none', '-nodefaults',
+                              '-m', '200T', '-kernel', self.guest('demo')],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn("cannot set up guest memory 'pc.ram': Cannot allocate "
+                      "memory", res.stderr)
 
 
 if __name__ == '__main__':
