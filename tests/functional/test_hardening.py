@@ -136,6 +136,40 @@ class FileSafetyTest(QMPTestBase):
         self.assertIn("cannot set up guest memory 'pc.ram': Cannot allocate "
                       "memory", res.stderr)
 
+    def vm_rss_mib(self, pid):
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) >> 10
+        self.fail('no VmRSS for %d' % pid)
+
+    def test_mem_prealloc_backs_all_ram(self):
+        # RAM is MAP_NORESERVE and untouched by a paused guest; with
+        # -mem-prealloc all 512 MiB are resident before the guest runs
+        self.start(extra=['-m', '512', '-mem-prealloc'])
+        self.assertGreaterEqual(self.vm_rss_mib(self.proc.pid), 512)
+        self.qmp.execute('quit')
+        self.proc.communicate(timeout=20)
+
+    def test_lazy_ram_without_prealloc(self):
+        self.start(extra=['-m', '512'])
+        self.assertLess(self.vm_rss_mib(self.proc.pid), 256)
+        self.qmp.execute('quit')
+        self.proc.communicate(timeout=20)
+
+    def test_mem_prealloc_more_than_host_has(self):
+        with open('/proc/meminfo') as f:
+            avail_kib = next(int(l.split()[1]) for l in f
+                             if l.startswith('MemAvailable:'))
+        want_g = (avail_kib >> 20) * 2 + 2
+        res = subprocess.run([self.binary, '-display', 'none', '-nodefaults',
+                              '-m', '%dG' % want_g, '-mem-prealloc',
+                              '-kernel', self.guest('demo')],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('cannot preallocate %d MiB of guest RAM: the host has '
+                      % (want_g << 10), res.stderr)
+
 
 class HostileGuestTest(QMPTestBase):
 
