@@ -29,6 +29,15 @@ check-sanitizers:
 
 # Boot the bundled demo guest: it prints on the serial console and
 # powers off, so the process exits 0.
+# Every libFuzzer target for 60 s (clang build with ASan+UBSan in
+# $(FUZZ_BUILD)); docs/devel/fuzzing.rst.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz-smoke:
+	test -f $(FUZZ_BUILD)/build.ninja || ./configure --builddir=$(FUZZ_BUILD) --enable-fuzzing --enable-sanitizers
+	ninja -C $(FUZZ_BUILD)
+	nice -n 10 python3 tests/fuzz/run-fuzz.py $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 run: all
 	$(BUILD)/qkvm-system-x86_64 -nographic -no-reboot \
 	    -kernel $(BUILD)/tests/guests/demo.elf -append "hello from make run"

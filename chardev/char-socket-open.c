@@ -100,8 +100,12 @@ static int socket_listen_unix(SocketChardev *s, const char *path, GError **errp)
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
         unlink(path);
     }
-    /* owner only: whoever connects controls the VM (startup: one thread) */
-    old_mask = umask(0077);
+    /*
+     * 0600, owner only: whoever connects controls the VM.  (umask, not a
+     * chmod after bind, so no other user ever sees it open; start-up is
+     * single-threaded.)
+     */
+    old_mask = umask(0177);
     r = bind(fd, (struct sockaddr *)&un, sizeof(un));
     umask(old_mask);
     if (r < 0) {

@@ -66,6 +66,7 @@ typedef struct VLConfig {
     const char *cgs;         /* -machine confidential-guest-support */
     bool ram_size_given;
     bool mem_lock;
+    bool mem_prealloc;
     SandboxConfig sandbox;
 } VLConfig;
 
@@ -455,6 +456,12 @@ static bool opt_overcommit(VLConfig *cfg, const char *arg, GError **errp)
            qemu_opts_check_unused(opts, errp);
 }
 
+static bool opt_mem_prealloc(VLConfig *cfg, const char *arg, GError **errp)
+{
+    cfg->mem_prealloc = true;
+    return true;
+}
+
 static bool opt_sandbox(VLConfig *cfg, const char *arg, GError **errp)
 {
     return sandbox_parse(arg, &cfg->sandbox, errp);
@@ -563,6 +570,7 @@ static const QEMUOption qemu_options[] = {
     { "uuid", "uuid", "the machine's UUID (fw_cfg, QMP)", opt_uuid },
     { "rtc", "base=utc|localtime|date[,clock=host][,driftfix=none|slew]", "RTC start time (clock and driftfix accepted without effect)", opt_rtc },
     { "overcommit", "mem-lock=on|off[,cpu-pm=on|off]", "lock guest RAM in host memory (cpu-pm accepted without effect)", opt_overcommit },
+    { "mem-prealloc", NULL, "fault in all guest RAM at start-up (fails if the host has too little)", opt_mem_prealloc },
     { "sandbox", "on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children][,spawn=allow|deny][,resourcecontrol=allow|deny]", "seccomp allow-list once started: no new files or programs (docs/system/invocation.rst)", opt_sandbox },
     { "boot", "[order=drives][,menu=on|off][,strict=on|off]...", "firmware boot settings: accepted without effect (no firmware runs)", opt_boot },
     { "audiodev", "driver,id=id[,...]", "audio backend: accepted without effect (no sound device)", opt_audiodev },
@@ -744,17 +752,21 @@ static bool write_pidfile(const char *path, GError **errp)
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
     if (fd < 0) {
-        error_setg_errno(errp, errno, "cannot create PID file '%s'", path);
+        /* QEMU's wording, as are the two below */
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Could not create '%s'", path);
         return false;
     }
     /* the lock stays while we live: a second instance fails here */
     if (lockf(fd, F_TLOCK, 0) < 0) {
-        error_setg_errno(errp, errno, "cannot lock PID file '%s'", path);
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Cannot lock pid file");
         close(fd);
         return false;
     }
     if (ftruncate(fd, 0) < 0 || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
-        error_setg_errno(errp, errno, "cannot write PID file '%s'", path);
+        error_setg_errno(errp, errno, "cannot create PID file: "
+                         "Failed to write pid file");
         close(fd);
         return false;
     }
@@ -1264,6 +1276,11 @@ int main(int argc, char **argv)
     }
     if (!create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
+        exit(1);
+    }
+    if (cfg.mem_prealloc && ms->ram &&
+        !qemu_prealloc_mem(ms->ram, ms->ram_size, &err)) {
+        error_report_err(g_steal_pointer(&err));
         exit(1);
     }
     if (!sev_machine_done(ms, &err)) {

@@ -209,9 +209,19 @@ static bool map_segments(GuestMem *m, ElfFile *f, uint64_t bias,
     }
     for (int i = 0; i < f->ehdr.e_phnum; i++) {
         const Elf64_Phdr *p = &f->phdr[i];
-        if (p->p_type == PT_LOAD &&
-            !read_exact(f, m->base + p->p_vaddr + bias, p->p_filesz,
-                        p->p_offset, errp)) {
+        void *dst;
+
+        if (p->p_type != PT_LOAD) {
+            continue;
+        }
+        /* guest address first: base + vaddr + bias may overflow a pointer */
+        dst = guest_range(m, p->p_vaddr + bias, p->p_filesz);
+        if (!dst) {
+            error_setg(errp, "segment at 0x%" G_GINT64_MODIFIER "x is outside "
+                       "the program's mapping", p->p_vaddr);
+            return false;
+        }
+        if (!read_exact(f, dst, p->p_filesz, p->p_offset, errp)) {
             return false;
         }
     }

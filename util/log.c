@@ -36,6 +36,37 @@ void qemu_log(const char *fmt, ...)
     g_mutex_unlock(&log_lock);
 }
 
+/* The current one-second window of guest-triggered lines. */
+static gint64 guest_window_start;
+static unsigned guest_lines, guest_dropped;
+
+void qemu_log_guest(const char *fmt, ...)
+{
+    FILE *f;
+    va_list ap;
+    gint64 now = g_get_monotonic_time();
+
+    g_mutex_lock(&log_lock);
+    f = logfile ? logfile : stderr;
+    if (now - guest_window_start >= G_USEC_PER_SEC) {
+        if (guest_dropped) {
+            fprintf(f, "%u guest-triggered log messages suppressed\n",
+                    guest_dropped);
+        }
+        guest_window_start = now;
+        guest_lines = guest_dropped = 0;
+    }
+    if (guest_lines < QEMU_LOG_GUEST_RATE) {
+        guest_lines++;
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+    } else {
+        guest_dropped++;
+    }
+    g_mutex_unlock(&log_lock);
+}
+
 bool qemu_set_log_list(const char *list, GError **errp)
 {
     g_auto(GStrv) items = g_strsplit(list, ",", -1);

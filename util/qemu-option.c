@@ -210,12 +210,18 @@ int qemu_strtosz(const char *str, char default_suffix, uint64_t *out)
         return -ERANGE;
     }
     if (*end == '.') {
-        char *fend;
-        frac = strtod(end, &fend);
-        if (fend == end + 1) {
+        /*
+         * Decimal digits only: strtod() would also take an exponent
+         * ("1.5e9999" is infinite, "1.5e3" not a fraction).
+         */
+        double scale = 0.1;
+        if (!isdigit((unsigned char)end[1])) {
             return -EINVAL;     /* "1." */
         }
-        end = fend;
+        for (end++; isdigit((unsigned char)*end); end++, scale /= 10) {
+            frac += (*end - '0') * scale;
+        }
+        frac = MIN(frac, 0.9999999999999999);   /* rounding of ".99999..." */
     }
     if (*end == '\0') {
         if (frac != 0) {

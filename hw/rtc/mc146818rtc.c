@@ -172,8 +172,18 @@ static int64_t rtc_regs_seconds(RTCState *s)
 static void rtc_take_regs_time(RTCState *s)
 {
     int64_t now = qemu_clock_get_ns();
+    /*
+     * The guest may write any date from the year 0 to 25599 (century 0x99
+     * and non-BCD garbage): saturate at 1900 (the registers cannot show
+     * earlier years: to_reg() of a negative value) and at 146 years after
+     * 1970, so that the nanosecond clock arithmetic cannot overflow (fuzz
+     * findings).
+     */
+    const int64_t min_s = -2208988800LL;    /* 1900-01-01T00:00:00Z */
+    const int64_t max_s = INT64_MAX / NANOSECONDS_PER_SECOND / 2;
+    int64_t secs = CLAMP(rtc_regs_seconds(s), min_s, max_s);
 
-    s->base_ns = rtc_regs_seconds(s) * NANOSECONDS_PER_SECOND +
+    s->base_ns = secs * NANOSECONDS_PER_SECOND +
                  rtc_subsecond(s, now) - now;
 }
 

@@ -22,10 +22,23 @@ static inline bool qemu_loglevel_mask(int mask)
     return (qemu_loglevel & mask) != 0;
 }
 
+/*
+ * What a guest can trigger at will (bad registers, unclaimed addresses) is
+ * rate-limited: at most QEMU_LOG_GUEST_RATE lines a second, then one line
+ * saying how many were dropped.
+ */
+#define LOG_GUEST_TRIGGERED  (LOG_GUEST_ERROR | LOG_UNIMP)
+#define QEMU_LOG_GUEST_RATE  100
+
 void qemu_log(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void qemu_log_guest(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 #define qemu_log_mask(mask, ...) do {           \
         if (G_UNLIKELY(qemu_loglevel_mask(mask))) { \
-            qemu_log(__VA_ARGS__);              \
+            if ((mask) & LOG_GUEST_TRIGGERED) {     \
+                qemu_log_guest(__VA_ARGS__);        \
+            } else {                                \
+                qemu_log(__VA_ARGS__);              \
+            }                                       \
         }                                       \
     } while (0)
 

@@ -17,6 +17,14 @@
 bool qemu_read_file(const char *what, const char *path, char **data,
                     size_t *len, GError **errp);
 
+/* The host's MemAvailable (/proc/meminfo) in bytes; 0 if unknown. */
+uint64_t qemu_host_mem_available(void);
+/*
+ * Fault in [area, area+size) now (-mem-prealloc).  Fails, without
+ * touching anything, if the host has less memory available than size.
+ */
+bool qemu_prealloc_mem(void *area, size_t size, GError **errp);
+
 /*
  * Zeroed memory for a header followed by n elements (the KVM structs with
  * a flexible array: kvm_cpuid2, kvm_msrs, kvm_irq_routing).  Aborts on

@@ -120,7 +120,9 @@ class ProcessTest(QkvmTest):
             second = subprocess.run([self.binary] + args, capture_output=True,
                                     timeout=30, cwd=self.workdir)
             self.assertEqual(second.returncode, 1)
-            self.assertIn(b'cannot lock PID file', second.stderr)
+            # QEMU's wording
+            self.assertIn(b'cannot create PID file: Cannot lock pid file: '
+                          b'Resource temporarily unavailable', second.stderr)
         finally:
             os.kill(pid, signal.SIGTERM)
         for _ in range(100):

@@ -110,6 +110,11 @@ static void test_strtosz(void)
     g_assert_cmpuint(v, ==, 4096);
     g_assert_cmpint(qemu_strtosz("1.5G", 'M', &v), ==, 0);
     g_assert_cmpuint(v, ==, 3ULL << 29);
+    /* digits only after the point: no exponent (fuzz finding: inf) */
+    g_assert_cmpint(qemu_strtosz("1.5e9999G", 'M', &v), ==, -EINVAL);
+    g_assert_cmpint(qemu_strtosz("0.5e3K", 'M', &v), ==, -EINVAL);
+    g_assert_cmpint(qemu_strtosz("1.25k", 'M', &v), ==, 0);
+    g_assert_cmpuint(v, ==, 1280);
     g_assert_cmpint(qemu_strtosz("16E", 'M', &v), ==, -ERANGE);
     g_assert_cmpint(qemu_strtosz("18446744073709551616", 'B', &v), ==, -ERANGE);
     g_assert_cmpint(qemu_strtosz("foo", 'M', &v), ==, -EINVAL);

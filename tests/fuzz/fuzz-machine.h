@@ -1,0 +1,23 @@
+/*
+ * An in-process pc machine under the qtest accelerator (no vCPU, no
+ * /dev/kvm) for the fuzz targets that drive devices and QMP, built from
+ * the same objects as qkvm-system-x86_64 (all but system/vl.c).  Nothing
+ * runs a main loop: requests (reset, shutdown, exit) are handled by
+ * fuzz_machine_settle() after each input.
+ */
+#ifndef TESTS_FUZZ_MACHINE_H
+#define TESTS_FUZZ_MACHINE_H
+
+#include "hw/boards.h"
+#include "chardev/char.h"
+
+/* The machine, created on first use; aborts if that fails. */
+MachineState *fuzz_machine(void);
+/* A "null" chardev named label (input is fed to its frontend directly). */
+Chardev *fuzz_chardev(const char *label);
+/* Feed bytes to chr's frontend as if read from its backend. */
+void fuzz_chardev_feed(Chardev *chr, const uint8_t *buf, size_t len);
+/* Reset devices (as after a reset request) and clear pending requests. */
+void fuzz_machine_settle(MachineState *ms);
+
+#endif

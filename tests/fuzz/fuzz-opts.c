@@ -1,0 +1,45 @@
+/*
+ * Command-line option arguments: key=value lists (with the implied key and
+ * ",," escapes), their JSON form, sizes, numbers and booleans, through
+ * util/qemu-option.c and util/qemu-option-json.c.  The input is one
+ * option argument; its first byte picks the implied key.
+ */
+#include "fuzz.h"
+#include "qemu/option.h"
+
+#include <glib.h>
+#include <string.h>
+
+static const char *const implied[] = { NULL, "type", "driver", "backend", "size" };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    g_autofree char *arg = NULL;
+    g_autoptr(QemuOpts) opts = NULL;
+    uint64_t v;
+    bool b;
+
+    if (size < 1) {
+        return 0;
+    }
+    arg = g_strndup((const char *)data + 1, size - 1);  /* argv: no NUL inside */
+    opts = qemu_opts_parse_arg(arg, implied[data[0] % G_N_ELEMENTS(implied)], NULL);
+    if (opts) {
+        /* every typed getter on every key, as option handlers do */
+        for (size_t i = 0; i < opts->nr; i++) {
+            const char *k = opts->opts[i].name;
+            g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+            qemu_opt_get_bool(opts, k, false, &b, &e1);
+            qemu_opt_get_number(opts, k, 0, &v, &e2);
+            qemu_opt_get_size(opts, k, 0, &v, &e3);
+        }
+        {
+            g_autoptr(GError) e = NULL;
+            qemu_opts_check_unused(opts, &e);
+        }
+    }
+    qemu_strtosz(arg, 'M', &v);
+    qemu_strtosz(arg, 'B', &v);
+    qemu_strtou64(arg, &v);
+    return 0;
+}

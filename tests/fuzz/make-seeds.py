@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Write the hand-made seed inputs of tests/fuzz/corpus (run once; the
+output is checked in).  Kernel seeds are the built test guests:
+    tests/fuzz/make-seeds.py BUILDDIR
+"""
+import os
+import shutil
+import struct
+import sys
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    d = os.path.join(HERE, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, 'seed-' + name), 'wb') as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+
+
+def guid(s):
+    return uuid.UUID(s).bytes_le
+
+
+def ovmf_tail(entries):
+    """The last 4 KiB of an image: entries (guid, data) downwards from the
+    footer, which sits 32 bytes before the end (OVMF ResetVector)."""
+    size = 4096
+    fw = bytearray(b'\xff' * size)
+    foot = size - 32 - 18
+    pos = foot
+    for g, data in entries:
+        ln = len(data) + 18
+        fw[pos - 16:pos] = guid(g)
+        fw[pos - 18:pos - 16] = struct.pack('<H', ln)
+        fw[pos - ln:pos - ln + len(data)] = data
+        pos -= ln
+    fw[foot + 2:foot + 18] = guid('96b582de-1fb2-45f7-baea-a366c55a082d')
+    fw[foot:foot + 2] = struct.pack('<H', foot - pos + 18)
+    return bytes(fw)
+
+
+def elf64(etype, entry, phdrs, interp=None):
+    """A minimal x86-64 ELF: headers, then each PT_LOAD's bytes."""
+    ph = []
+    body = b''
+    off = 64 + 56 * (len(phdrs) + (1 if interp else 0))
+    if interp:
+        ip = interp.encode() + b'\0'
+        ph.append(struct.pack('<IIQQQQQQ', 3, 4, off, 0x400000 + off,
+                              0x400000 + off, len(ip), len(ip), 1))
+        body += ip
+        off += len(ip)
+    for vaddr, code, memsz in phdrs:
+        ph.append(struct.pack('<IIQQQQQQ', 1, 5, 0, vaddr, vaddr,
+                              off + len(code), max(memsz, off + len(code)),
+                              0x1000))
+        body += code
+        off += len(code)
+    eh = b'\x7fELF' + bytes([2, 1, 1, 0]) + b'\0' * 8
+    eh += struct.pack('<HHIQQQIHHHHHH', etype, 62, 1, entry, 64, 0, 0, 64,
+                      56, len(ph), 64, 0, 0)
+    return eh + b''.join(ph) + body
+
+
+def main():
+    # option arguments: first byte picks the implied key
+    for i, s in enumerate(['\0mem-lock=on,cpu-pm=off',
+                           '\1pc,accel=kvm:qtest',
+                           '\2isa-serial,chardev=c0,id=d0,iobase=0x3f8',
+                           '\3socket,id=mon,path=/tmp/x,server=on,wait=off',
+                           '\4512M',
+                           '\2{"driver":"isa-debug-exit","iobase":244,"x":[1,{"a":null}]}',
+                           '\0a=b,,c,d,,,e=,=f,g',
+                           '\4 18446744073709551615E',
+                           '\0on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny']):
+        put('opts', '%d' % i, s)
+    # QMP sessions
+    put('qmp', 'caps-queries',
+        '{"execute":"qmp_capabilities"}\n{"execute":"query-status"}\n'
+        '{"execute":"query-commands","id":1}\n{"execute":"query-cpus-fast"}\n'
+        '{"execute":"qom-list","arguments":{"path":"/machine"}}\n'
+        '{"execute":"qom-get","arguments":{"path":"/machine","property":"type"}}\n'
+        '{"execute":"query-qmp-schema"}\n')
+    put('qmp', 'errors',
+        '{"execute":"nope"}\n{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}\n'
+        '{"execute":"qmp_capabilities"}\n{"execute":"stop","arguments":{"x":1}}\n'
+        '[1,2]\n{"execute":1e999999}\n{"execute":"cont","id":{"deep":[[[[[]]]]]}}\n'
+        '{"exec\xff\xfeute"\n}}}{\n"\\ud800"\n')
+    put('qmp', 'hmp-run-state',
+        '{"execute":"qmp_capabilities"}\n'
+        '{"execute":"human-monitor-command","arguments":{"command-line":"info status"}}\n'
+        '{"execute":"cont"}\n{"execute":"stop"}\n{"execute":"system_reset"}\n'
+        '{"execute":"system_powerdown"}\n{"execute":"query-cpu-model-expansion",'
+        '"arguments":{"type":"full","model":{"name":"qemu64","props":{"x2apic":true}}}}\n')
+    put('qmp', 'deep', '[' * 2000 + ']' * 2000 + '\n' + '{"a":' * 1100 + '1' + '}' * 1100)
+    # qtest op streams (fuzz-qtest.c decodes them): a raw command line,
+    # port writes, a fw_cfg DMA descriptor, clock steps
+    raw = b'outb 0x3f8 0x41\nreadl 0xfee00030\nwrite 0x1000 0x4 0x01020304\n'
+    put('qtest', 'raw-lines', bytes([7, len(raw)]) + raw)
+    put('qtest', 'ports', bytes([1, 1, 0, 0, 0x41, 0x11, 1, 4, 0, 0x34, 0x12,
+                                 0x21, 2, 0, 0, 0x80, 0, 0, 0, 0, 2, 1, 0,
+                                 6, 0x40, 0x42, 0x0f]))
+    put('qtest', 'fwcfg-dma', bytes([5, 0x10, 0, 0x00, 0x19, 0x00, 0x02,
+                                     0, 0, 0x10, 0, 0, 0x20, 0, 0]))
+    put('qtest', 'mmio', bytes([3 | 0x20, 1, 0x20, 0, 0x55, 0xaa, 0, 0,
+                                2 | 0x30, 2, 0x30, 0]))
+    # OVMF tails: reset block, hashes and secret areas; an entry too long
+    put('ovmf', 'sev-es', ovmf_tail([
+        ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0xffffe000)),
+        ('7255371f-3a3b-4b04-927b-1da6efa8d454', struct.pack('<II', 0x80c000, 0x400)),
+        ('4c2eb361-7d9b-4cc3-8081-127c90d3d294', struct.pack('<II', 0x80d000, 0x1000)),
+    ]))
+    put('ovmf', 'zero-reset', ovmf_tail([
+        ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0))]))
+    # user ELF programs: static, static-PIE, with an interpreter
+    code = bytes([0xb8, 60, 0, 0, 0, 0x31, 0xff, 0x0f, 0x05])  # exit(0)
+    put('elf-user', 'static', elf64(2, 0x400078, [(0x400000, code, 0)]))
+    put('elf-user', 'pie', elf64(3, 0x78, [(0, code, 0x3000)]))
+    put('elf-user', 'interp', elf64(2, 0x400000 + 64 + 112 + 16,
+                                    [(0x400000, code, 0)],
+                                    interp='/lib64/ld-linux-x86-64.so.2'))
+    if len(sys.argv) > 1:
+        g = os.path.join(sys.argv[1], 'tests', 'guests')
+        for name in ['multiboot.elf', 'pvh.elf', 'bzimage.bin']:
+            shutil.copy(os.path.join(g, name),
+                        os.path.join(HERE, 'corpus', 'x86-boot', 'seed-' + name))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Run the libFuzzer targets of a --enable-fuzzing build, each for a time.
+
+    tests/fuzz/run-fuzz.py BUILDDIR SECONDS [TARGET...]
+
+Each fuzz-NAME starts from the in-tree corpus tests/fuzz/corpus/NAME and
+keeps what it learns in BUILDDIR/fuzz-corpus/NAME; a crash, leak, timeout
+(10 s per input) or sanitizer report is saved in BUILDDIR/fuzz-artifacts/
+NAME and makes the run fail.  Prints one line per target: executions,
+executions/s, coverage (libFuzzer's "cov": instrumented edges reached) and
+"ft" (features), and the result.
+"""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    build, seconds = sys.argv[1], int(sys.argv[2])
+    fuzzdir = os.path.join(build, 'tests', 'fuzz')
+    names = sys.argv[3:] or sorted(
+        n[len('fuzz-'):] for n in os.listdir(fuzzdir)
+        if n.startswith('fuzz-') and not n.endswith('.p'))
+    if not names:
+        print('run-fuzz: no fuzz-* targets in %s (./configure --enable-fuzzing)'
+              % fuzzdir, file=sys.stderr)
+        return 1
+    failed = 0
+    print('%-10s %12s %9s %7s %7s  %s' % ('target', 'executions', 'exec/s',
+                                          'cov', 'ft', 'result'))
+    for name in names:
+        work = os.path.join(build, 'fuzz-corpus', name)
+        arts = os.path.join(build, 'fuzz-artifacts', name)
+        os.makedirs(work, exist_ok=True)
+        os.makedirs(arts, exist_ok=True)
+        cmd = [os.path.join(fuzzdir, 'fuzz-' + name),
+               '-max_total_time=%d' % seconds, '-timeout=10',
+               '-rss_limit_mb=3072', '-print_final_stats=1',
+               '-artifact_prefix=' + arts + '/',
+               work, os.path.join(HERE, 'corpus', name)]
+        log = os.path.join(build, 'fuzz-artifacts', name + '.log')
+        with open(log, 'w') as f:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+        text = open(log, errors='replace').read()
+        execs = re.findall(r'stat::number_of_executed_units:\s*(\d+)', text)
+        rate = re.findall(r'stat::average_exec_per_sec:\s*(\d+)', text)
+        cov = re.findall(r'cov: (\d+) ft: (\d+)', text)
+        result = 'ok' if rc == 0 else 'FAILED (rc %d, see %s)' % (rc, log)
+        failed += rc != 0
+        print('%-10s %12s %9s %7s %7s  %s' % (
+            name, execs[-1] if execs else '?', rate[-1] if rate else '?',
+            cov[-1][0] if cov else '?', cov[-1][1] if cov else '?', result),
+            flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
