@@ -70,7 +70,7 @@ class SevTest(QMPTestBase):
                 '--api-major', str(info['api-major']),
                 '--api-minor', str(info['api-minor']),
                 '--build-id', str(info['build-id']),
-                '--launch-measure', data, '-v'] + cpu_opts
+                '--launch-measure', data, '-v', '--legacy-vm-type'] + cpu_opts
         return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
     def check_launch(self, image, smp, cpu, cpu_opts, pflash=True,
