@@ -84,6 +84,13 @@ struct SevBackend {
  */
 SevBackend *sev_kvm_backend_new(int vm_fd, const char *sev_device,
                                 bool es, GError **errp);
+/*
+ * The KVM backend over an ioctl of the caller's (tests: a fake kernel
+ * that checks each command's structure); no host checks, sev_fd is
+ * not closed.
+ */
+typedef int (*SevIoctlFn)(int fd, unsigned long req, void *arg);
+SevBackend *sev_kvm_backend_new_fake(int vm_fd, int sev_fd, SevIoctlFn fn);
 /* Why this host cannot run SEV(-ES) guests, or NULL if it can. */
 char *sev_kvm_host_problem(const char *sev_device, bool es);
 

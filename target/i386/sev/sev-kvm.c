@@ -28,7 +28,14 @@
 typedef struct SevKvm {
     SevBackend parent;
     int vm_fd, sev_fd;
+    SevIoctlFn ioctl_fn;        /* ioctl(2), or a test's fake kernel */
+    bool own_sev_fd;
 } SevKvm;
+
+static int sys_ioctl(int fd, unsigned long req, void *arg)
+{
+    return ioctl(fd, req, arg);
+}
 
 static SevKvm *kvm_of(SevBackend *b)
 {
@@ -97,7 +104,7 @@ static bool sev_ioctl(SevKvm *s, int cmd, const char *name, void *data,
     int r;
 
     do {
-        r = ioctl(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c);
+        r = s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
         if (c.error) {
@@ -122,7 +129,7 @@ static bool kvm_init(SevBackend *b, bool es, SevPlatformInfo *info,
     };
     uint32_t eax, ebx;
 
-    if (ioctl(s->sev_fd, SEV_ISSUE_CMD, &cmd) < 0) {
+    if (s->ioctl_fn(s->sev_fd, SEV_ISSUE_CMD, &cmd) < 0) {
         error_setg(errp, "SEV: PLATFORM_STATUS failed: %s (firmware error "
                    "0x%x, %s)", g_strerror(errno), cmd.error,
                    sev_fw_error_name(cmd.error));
@@ -168,8 +175,9 @@ static bool kvm_reg_region(SevBackend *b, void *hva, uint64_t size,
                            GError **errp)
 {
     struct kvm_enc_region r = { .addr = (uintptr_t)hva, .size = size };
+    SevKvm *s = kvm_of(b);
 
-    if (ioctl(kvm_of(b)->vm_fd, KVM_MEMORY_ENCRYPT_REG_REGION, &r) < 0) {
+    if (s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_REG_REGION, &r) < 0) {
         error_setg_errno(errp, errno, "SEV: KVM_MEMORY_ENCRYPT_REG_REGION "
                          "of %" G_GUINT64_FORMAT " bytes failed", size);
         return false;
@@ -234,7 +242,9 @@ static void kvm_free(SevBackend *b)
 {
     SevKvm *s = kvm_of(b);
 
-    close(s->sev_fd);
+    if (s->own_sev_fd) {
+        close(s->sev_fd);
+    }
     g_free(s);
 }
 
@@ -268,9 +278,18 @@ SevBackend *sev_kvm_backend_new(int vm_fd, const char *sev_device, bool es,
         error_setg_errno(errp, errno, "SEV: Failed to open %s", sev_device);
         return NULL;
     }
-    s = g_new0(SevKvm, 1);
+    s = kvm_of(sev_kvm_backend_new_fake(vm_fd, fd, sys_ioctl));
+    s->own_sev_fd = true;
+    return &s->parent;
+}
+
+SevBackend *sev_kvm_backend_new_fake(int vm_fd, int sev_fd, SevIoctlFn fn)
+{
+    SevKvm *s = g_new0(SevKvm, 1);
+
     s->parent.ops = &sev_kvm_ops;
     s->vm_fd = vm_fd;
-    s->sev_fd = fd;
+    s->sev_fd = sev_fd;
+    s->ioctl_fn = fn;
     return &s->parent;
 }
