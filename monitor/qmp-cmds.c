@@ -280,9 +280,3 @@ QMP_HANDLER(qmp_migrate_set_capabilities)
     return qmp_return_empty();
 }
 
-/* libvirt reads GenericError as "no SEV" (the SEV work replaces this). */
-QMP_HANDLER(qmp_query_sev_capabilities)
-{
-    error_setg(errp, "SEV is not enabled in KVM");
-    return NULL;
-}

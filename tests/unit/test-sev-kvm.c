@@ -229,11 +229,85 @@ static void test_errors(void)
     b->ops->free(b);
 }
 
+/* A platform that exports a 4-byte PDH, a 6-byte chain and an 8-byte ID */
+static bool caps_sev_in_kvm;
+static unsigned caps_calls;
+
+static int caps_ioctl(int fd, unsigned long req, void *arg)
+{
+    struct sev_issue_cmd *c = arg;
+
+    if (req == KVM_MEMORY_ENCRYPT_OP) {
+        g_assert_cmpint(fd, ==, VM_FD);
+        g_assert_null(arg);
+        errno = ENOTTY;
+        return caps_sev_in_kvm ? 0 : -1;
+    }
+    g_assert_cmpuint(req, ==, SEV_ISSUE_CMD);
+    caps_calls++;
+    if (c->cmd == SEV_PDH_CERT_EXPORT) {
+        struct sev_user_data_pdh_cert_export *p = (void *)(uintptr_t)c->data;
+        if (!p->pdh_cert_len) {
+            p->pdh_cert_len = 4;
+            p->cert_chain_len = 6;
+            c->error = SEV_RET_INVALID_LEN;
+            errno = EIO;
+            return -1;
+        }
+        memcpy((void *)(uintptr_t)p->pdh_cert_address, "PDH!", 4);
+        memcpy((void *)(uintptr_t)p->cert_chain_address, "chain!", 6);
+        return 0;
+    }
+    g_assert_cmpuint(c->cmd, ==, SEV_GET_ID2);
+    struct sev_user_data_get_id2 *id = (void *)(uintptr_t)c->data;
+    if (!id->length) {
+        id->length = 8;
+        c->error = SEV_RET_INVALID_LEN;
+        errno = EIO;
+        return -1;
+    }
+    memcpy((void *)(uintptr_t)id->address, "cpu0-id!", 8);
+    return 0;
+}
+
+static void test_capabilities(void)
+{
+    SevCapabilities caps;
+    GError *err = NULL;
+    gsize len;
+
+    caps_sev_in_kvm = false;
+    g_assert_false(sev_kvm_capabilities(VM_FD, "/dev/null", caps_ioctl,
+                                        &caps, &err));
+    g_assert_cmpstr(err->message, ==, "SEV is not enabled in KVM");
+    g_clear_error(&err);
+    g_assert_cmpuint(caps_calls, ==, 0);
+
+    caps_sev_in_kvm = true;
+    g_assert_false(sev_kvm_capabilities(VM_FD, "/nonexistent/sev", caps_ioctl,
+                                        &caps, &err));
+    g_assert_true(g_str_has_prefix(err->message,
+                                   "SEV: Failed to open /nonexistent/sev"));
+    g_clear_error(&err);
+
+    g_assert_true(sev_kvm_capabilities(VM_FD, "/dev/null", caps_ioctl,
+                                       &caps, &err));
+    g_assert_cmpuint(caps_calls, ==, 4);    /* each command asked twice */
+    g_assert_cmpmem(g_bytes_get_data(caps.pdh, &len), len, "PDH!", 4);
+    g_assert_cmpmem(g_bytes_get_data(caps.cert_chain, &len), len,
+                    "chain!", 6);
+    g_assert_cmpmem(g_bytes_get_data(caps.cpu0_id, &len), len,
+                    "cpu0-id!", 8);
+    g_assert_cmpuint(caps.reduced_phys_bits, ==, 1);
+    sev_capabilities_clear(&caps);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sev-kvm/sequence", test_sequence);
     g_test_add_func("/sev-kvm/init", test_plain_sev_init);
     g_test_add_func("/sev-kvm/errors", test_errors);
+    g_test_add_func("/sev-kvm/capabilities", test_capabilities);
     return g_test_run();
 }

@@ -293,3 +293,86 @@ SevBackend *sev_kvm_backend_new_fake(int vm_fd, int sev_fd, SevIoctlFn fn)
     s->ioctl_fn = fn;
     return &s->parent;
 }
+
+/* ---- query-sev-capabilities ------------------------------------------- */
+
+/*
+ * A platform command whose output length the firmware tells first: asked
+ * with zero lengths it fails with INVALID_LENGTH and fills them in (SEV
+ * API 5.10 PDH_CERT_EXPORT, 5.12 GET_ID).
+ */
+static bool platform_cmd(int sev_fd, SevIoctlFn fn, int id, void *data,
+                         bool probe, const char *what, GError **errp)
+{
+    struct sev_issue_cmd cmd = { .cmd = id, .data = (uintptr_t)data };
+
+    if (fn(sev_fd, SEV_ISSUE_CMD, &cmd) < 0 &&
+        !(probe && cmd.error == SEV_RET_INVALID_LEN)) {
+        error_setg(errp, "SEV: Failed to %s: %s (firmware error 0x%x, %s)",
+                   what, g_strerror(errno), cmd.error,
+                   sev_fw_error_name(cmd.error));
+        return false;
+    }
+    return true;
+}
+
+bool sev_kvm_capabilities(int vm_fd, const char *sev_device, SevIoctlFn fn,
+                          SevCapabilities *caps, GError **errp)
+{
+    struct sev_user_data_pdh_cert_export pdh = { 0 };
+    struct sev_user_data_get_id2 id = { 0 };
+    g_autofree uint8_t *pdh_buf = NULL;
+    g_autofree uint8_t *chain_buf = NULL;
+    g_autofree uint8_t *id_buf = NULL;
+    uint32_t eax, ebx;
+    int fd;
+    bool ok;
+
+    memset(caps, 0, sizeof(*caps));
+    if (!fn) {
+        fn = sys_ioctl;
+    }
+    if (fn(vm_fd, KVM_MEMORY_ENCRYPT_OP, NULL) < 0) {
+        error_setg(errp, "SEV is not enabled in KVM");
+        return false;
+    }
+    fd = open(sev_device, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "SEV: Failed to open %s", sev_device);
+        return false;
+    }
+    ok = platform_cmd(fd, fn, SEV_PDH_CERT_EXPORT, &pdh, true,
+                      "export PDH cert", errp);
+    if (ok) {
+        pdh_buf = g_malloc0(pdh.pdh_cert_len);
+        chain_buf = g_malloc0(pdh.cert_chain_len);
+        pdh.pdh_cert_address = (uintptr_t)pdh_buf;
+        pdh.cert_chain_address = (uintptr_t)chain_buf;
+        ok = platform_cmd(fd, fn, SEV_PDH_CERT_EXPORT, &pdh, false,
+                          "export PDH cert", errp);
+    }
+    ok = ok && platform_cmd(fd, fn, SEV_GET_ID2, &id, true, "get ID", errp);
+    if (ok) {
+        id_buf = g_malloc0(id.length);
+        id.address = (uintptr_t)id_buf;
+        ok = platform_cmd(fd, fn, SEV_GET_ID2, &id, false, "get ID", errp);
+    }
+    close(fd);
+    if (!ok) {
+        return false;
+    }
+    host_cpuid_sev(&eax, &ebx);
+    caps->pdh = g_bytes_new(pdh_buf, pdh.pdh_cert_len);
+    caps->cert_chain = g_bytes_new(chain_buf, pdh.cert_chain_len);
+    caps->cpu0_id = g_bytes_new(id_buf, id.length);
+    caps->cbitpos = ebx & 0x3f;
+    caps->reduced_phys_bits = 1;
+    return true;
+}
+
+void sev_capabilities_clear(SevCapabilities *caps)
+{
+    g_clear_pointer(&caps->pdh, g_bytes_unref);
+    g_clear_pointer(&caps->cert_chain, g_bytes_unref);
+    g_clear_pointer(&caps->cpu0_id, g_bytes_unref);
+}
