@@ -180,6 +180,7 @@ QMP_HANDLER(qmp_query_sev_capabilities);
 QMP_HANDLER(qmp_query_sev);
 QMP_HANDLER(qmp_query_sev_launch_measure);
 QMP_HANDLER(qmp_sev_inject_launch_secret);
+QMP_HANDLER(qmp_query_sev_attestation_report);
 /* qmp-cmds-machine.c: run state and vCPUs */
 QMP_HANDLER(qmp_query_status);
 QMP_HANDLER(qmp_stop);

@@ -100,6 +100,9 @@ const QmpCommand qmp_commands[] = {
       QAPI_OBJECT({ "packet-header", &qapi_str }, { "secret", &qapi_str },
                   QAPI_OPT("gpa", &qapi_int)),
       &qapi_empty },
+    { "query-sev-attestation-report", qmp_query_sev_attestation_report,
+      QAPI_OBJECT({ "mnonce", &qapi_str }),
+      QAPI_OBJECT({ "data", &qapi_str }) },
 
     /* run state */
     { "query-status", qmp_query_status, NULL,

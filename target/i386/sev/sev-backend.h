@@ -68,6 +68,13 @@ typedef struct SevBackendOps {
                    void *guest_hva, GError **errp);
     /* LAUNCH_FINISH (6.7) */
     bool (*finish)(SevBackend *b, GError **errp);
+    /*
+     * ATTESTATION (6.8): the launch digest and mnonce signed by the
+     * platform's PEK.  NULL: the backend cannot make one (the simulated
+     * firmware has no signing key).
+     */
+    GBytes *(*attestation)(SevBackend *b, const uint8_t mnonce[SEV_MNONCE_SIZE],
+                           GError **errp);
     /* The guest can run after LAUNCH_FINISH (false: simulation only). */
     bool can_run;
     void (*free)(SevBackend *b);

@@ -238,6 +238,40 @@ static bool kvm_finish(SevBackend *b, GError **errp)
     return SEV_IOCTL(kvm_of(b), LAUNCH_FINISH, NULL, errp);
 }
 
+static GBytes *kvm_attestation(SevBackend *b,
+                               const uint8_t mnonce[SEV_MNONCE_SIZE],
+                               GError **errp)
+{
+    SevKvm *s = kvm_of(b);
+    struct kvm_sev_attestation_report r = { 0 };
+    struct kvm_sev_cmd c = {
+        .id = KVM_SEV_GET_ATTESTATION_REPORT, .data = (uintptr_t)&r,
+        .sev_fd = s->sev_fd,
+    };
+    g_autofree uint8_t *buf = NULL;
+
+    /* asked with len 0 the firmware says how long the report is */
+    memcpy(r.mnonce, mnonce, SEV_MNONCE_SIZE);
+    if (s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c) < 0 &&
+        c.error != SEV_RET_INVALID_LEN) {
+        error_setg(errp, "SEV: Failed to query the attestation report "
+                   "length: firmware error 0x%x (%s)", c.error,
+                   sev_fw_error_name(c.error));
+        return NULL;
+    }
+    if (!r.len) {
+        error_setg(errp, "SEV: the attestation report is empty");
+        return NULL;
+    }
+    buf = g_malloc0(r.len);
+    r.uaddr = (uintptr_t)buf;
+    if (!sev_ioctl(s, KVM_SEV_GET_ATTESTATION_REPORT, "GET_ATTESTATION_REPORT",
+                   &r, errp)) {
+        return NULL;
+    }
+    return g_bytes_new(buf, r.len);
+}
+
 static void kvm_free(SevBackend *b)
 {
     SevKvm *s = kvm_of(b);
@@ -258,6 +292,7 @@ static const SevBackendOps sev_kvm_ops = {
     .measure = kvm_measure,
     .secret = kvm_secret,
     .finish = kvm_finish,
+    .attestation = kvm_attestation,
     .can_run = true,
     .free = kvm_free,
 };

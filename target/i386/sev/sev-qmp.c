@@ -99,3 +99,18 @@ QMP_HANDLER(qmp_sev_inject_launch_secret)
     }
     return qmp_return_empty();
 }
+
+QMP_HANDLER(qmp_query_sev_attestation_report)
+{
+    SevGuest *sev = sev_guest_of(mon->ms, errp);
+    g_autofree char *data = NULL;
+    g_autoptr(JsonObject) o = NULL;
+
+    if (!sev || !(data = sev_guest_attestation_report(
+                      sev, qmp_arg_str(args, "mnonce"), errp))) {
+        return NULL;
+    }
+    o = json_object_new();
+    json_object_set_string_member(o, "data", data);
+    return qmp_node_object(g_steal_pointer(&o));
+}

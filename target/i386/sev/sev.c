@@ -493,3 +493,36 @@ bool sev_inject_launch_secret(SevGuest *sev, const char *header_b64,
     }
     return sev->backend->ops->secret(sev->backend, hdr, data, hva, errp);
 }
+
+char *sev_guest_attestation_report(SevGuest *sev, const char *mnonce_b64,
+                                   GError **errp)
+{
+    g_autoptr(GBytes) mnonce = NULL;
+    g_autoptr(GBytes) report = NULL;
+    const guchar *d;
+    gsize len;
+
+    if (!sev->backend->ops->attestation) {
+        error_setg(errp, "SEV: the %s firmware cannot make an attestation "
+                   "report", sev->backend->ops->name);
+        return NULL;
+    }
+    mnonce = decode_b64(mnonce_b64, "mnonce", errp);
+    if (!mnonce) {
+        return NULL;
+    }
+    g_bytes_get_data(mnonce, &len);
+    if (len != SEV_MNONCE_SIZE) {
+        error_setg(errp, "SEV: mnonce must be %d bytes (got %zu)",
+                   SEV_MNONCE_SIZE, (size_t)len);
+        return NULL;
+    }
+    report = sev->backend->ops->attestation(sev->backend,
+                                            g_bytes_get_data(mnonce, NULL),
+                                            errp);
+    if (!report) {
+        return NULL;
+    }
+    d = g_bytes_get_data(report, &len);
+    return g_base64_encode(d, len);
+}
