@@ -175,11 +175,12 @@ QMP_HANDLER(qmp_query_chardev);
 QMP_HANDLER(qmp_query_command_line_options);
 QMP_HANDLER(qmp_query_empty_list);
 QMP_HANDLER(qmp_migrate_set_capabilities);
-QMP_HANDLER(qmp_query_sev_capabilities);
 /* target/i386/sev/sev-qmp.c */
+QMP_HANDLER(qmp_query_sev_capabilities);
 QMP_HANDLER(qmp_query_sev);
 QMP_HANDLER(qmp_query_sev_launch_measure);
 QMP_HANDLER(qmp_sev_inject_launch_secret);
+QMP_HANDLER(qmp_query_sev_attestation_report);
 /* qmp-cmds-machine.c: run state and vCPUs */
 QMP_HANDLER(qmp_query_status);
 QMP_HANDLER(qmp_stop);

@@ -100,6 +100,9 @@ const QmpCommand qmp_commands[] = {
       QAPI_OBJECT({ "packet-header", &qapi_str }, { "secret", &qapi_str },
                   QAPI_OPT("gpa", &qapi_int)),
       &qapi_empty },
+    { "query-sev-attestation-report", qmp_query_sev_attestation_report,
+      QAPI_OBJECT({ "mnonce", &qapi_str }),
+      QAPI_OBJECT({ "data", &qapi_str }) },
 
     /* run state */
     { "query-status", qmp_query_status, NULL,
@@ -280,9 +283,3 @@ QMP_HANDLER(qmp_migrate_set_capabilities)
     return qmp_return_empty();
 }
 
-/* libvirt reads GenericError as "no SEV" (the SEV work replaces this). */
-QMP_HANDLER(qmp_query_sev_capabilities)
-{
-    error_setg(errp, "SEV is not enabled in KVM");
-    return NULL;
-}

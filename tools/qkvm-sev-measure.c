@@ -16,7 +16,7 @@ typedef struct MeasureOpts {
     char *mode, *vcpus, *vcpu_type, *vcpu_sig;
     char *vcpu_family, *vcpu_model, *vcpu_stepping;
     char *vmm_type, *ovmf, *kernel, *initrd, *append, *output_format;
-    gboolean verbose, version, show_table;
+    gboolean verbose, version, show_table, legacy_vm_type;
     /* qkvm extension: check a measurement */
     char *launch_measure, *tik, *policy, *api_major, *api_minor, *build_id;
 } MeasureOpts;
@@ -56,6 +56,9 @@ static GOptionEntry entries[] = {
       "CMDLINE" },
     { "output-format", 0, 0, G_OPTION_ARG_STRING, &o.output_format,
       "Measurement output format (hex, base64)", "FORMAT" },
+    { "legacy-vm-type", 0, 0, G_OPTION_ARG_NONE, &o.legacy_vm_type,
+      "qkvm: the VMM used KVM_SEV_ES_INIT (legacy VM type): FCW and MXCSR "
+      "zero in the VMSAs", NULL },
     { "show-table", 0, 0, G_OPTION_ARG_NONE, &o.show_table,
       "qkvm: list the firmware's OVMF table entries and exit", NULL },
     { "launch-measure", 0, 0, G_OPTION_ARG_STRING, &o.launch_measure,
@@ -140,7 +143,7 @@ static bool get_vcpu_sig(SevVmmType vmm, uint32_t *sig)
                          o.vcpu_type, names->str);
             return false;
         }
-    } else if (vmm == SEV_VMM_QEMU) {
+    } else if (vmm != SEV_VMM_EC2) {
         error_report("missing --vcpu-type or --vcpu-sig or --vcpu-family "
                      "in guest mode '%s'", o.mode);
         return false;
@@ -175,7 +178,10 @@ static bool get_mode(SevMode *mode)
 static bool get_vmm(SevVmmType *vmm)
 {
     if (!o.vmm_type || !strcmp(o.vmm_type, "QEMU")) {
-        *vmm = SEV_VMM_QEMU;
+        *vmm = o.legacy_vm_type ? SEV_VMM_QEMU_LEGACY_VM : SEV_VMM_QEMU;
+    } else if (o.legacy_vm_type) {
+        error_report("--legacy-vm-type applies to --vmm-type QEMU only");
+        return false;
     } else if (!strcmp(o.vmm_type, "ec2")) {
         *vmm = SEV_VMM_EC2;
     } else {

@@ -36,16 +36,20 @@ void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
     if (len == 0) {
         len = 1;
     }
+    /* firmware first: its 1 MiB alias hides the RAM below it */
+    if (ms->arch) {
+        void *fw = pc_firmware_gpa_to_hva(
+            &((PCMachineState *)ms->arch)->firmware, gpa, len);
+        if (fw) {
+            return fw;
+        }
+    }
     if (gpa < ms->below_4g_mem_size && len <= ms->below_4g_mem_size - gpa) {
         return ms->ram + gpa;
     }
     if (gpa >= high && gpa - high < ms->above_4g_mem_size &&
         len <= ms->above_4g_mem_size - (gpa - high)) {
         return ms->ram + ms->below_4g_mem_size + (gpa - high);
-    }
-    if (ms->arch) {
-        return pc_firmware_gpa_to_hva(&((PCMachineState *)ms->arch)->firmware,
-                                      gpa, len);
     }
     return NULL;
 }
@@ -55,7 +59,12 @@ static void *boot_gpa_to_hva(void *opaque, uint64_t gpa, uint64_t len)
     return machine_gpa_to_hva(opaque, gpa, len);
 }
 
-static bool pc_memory_init(MachineState *ms, GError **errp)
+/*
+ * Guest RAM; with firmware, low RAM leaves the hole where the BIOS alias
+ * (isa_bios_start .. 1 MiB) is mapped instead (0: no hole).
+ */
+static bool pc_memory_init(MachineState *ms, uint64_t isa_bios_start,
+                           GError **errp)
 {
     /* QEMU's pc: RAM above 3 GiB moves above 4 GiB (the PCI hole) */
     ms->below_4g_mem_size = MIN(ms->ram_size, PC_PCI_HOLE_START);
@@ -68,7 +77,15 @@ static bool pc_memory_init(MachineState *ms, GError **errp)
         return false;
     }
     madvise(ms->ram, ms->ram_size, MADV_DONTDUMP);
-    if (!ms->accel->map_ram(ms, 0, ms->below_4g_mem_size, ms->ram, errp)) {
+    if (isa_bios_start) {
+        const uint64_t mib = 0x100000;
+        if (!ms->accel->map_ram(ms, 0, isa_bios_start, ms->ram, errp) ||
+            !ms->accel->map_ram(ms, mib, ms->below_4g_mem_size - mib,
+                                ms->ram + mib, errp)) {
+            return false;
+        }
+    } else if (!ms->accel->map_ram(ms, 0, ms->below_4g_mem_size, ms->ram,
+                                   errp)) {
         return false;
     }
     if (ms->above_4g_mem_size &&
@@ -199,6 +216,11 @@ static bool pc_load_boot(MachineState *ms, GError **errp)
     uint8_t *acpi = machine_gpa_to_hva(ms, pcms->acpi_addr, PC_ACPI_TABLES_SIZE);
     size_t mp;
 
+    /* firmware builds its own tables (and 0xf0000 is its ROM alias) */
+    if (pcms->firmware.nr) {
+        return true;
+    }
+
     tables[0].size = pc_build_acpi(acpi, PC_ACPI_TABLES_SIZE, pcms->acpi_addr,
                                    &fw);
     if (!tables[0].size) {
@@ -266,6 +288,18 @@ static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
     return true;
 }
 
+/* SEV: the firmware memory is guest memory too (QEMU registers every RAM
+ * block), and unit 0 is what LAUNCH_UPDATE_DATA measures. */
+static bool pc_firmware_sev(MachineState *ms, PCFirmware *fw, GError **errp)
+{
+    for (unsigned i = 0; i < fw->nr; i++) {
+        if (!sev_ram_added(ms, fw->img[i].hva, fw->img[i].size, errp)) {
+            return false;
+        }
+    }
+    return sev_firmware_added(ms, fw->img[0].hva, fw->img[0].size, errp);
+}
+
 static bool pc_init(MachineState *ms, GError **errp)
 {
     PCMachineState *pcms = g_new0(PCMachineState, 1);
@@ -290,10 +324,11 @@ static bool pc_init(MachineState *ms, GError **errp)
                    "is not supported: qkvm boots kernels directly");
         return false;
     }
-    if (!pc_memory_init(ms, errp) ||
-        (firmware && !pc_firmware_init(ms, &pcms->firmware, errp)) ||
-        (firmware && !sev_firmware_added(ms, pcms->firmware.img[0].hva,
-                                         pcms->firmware.img[0].size, errp)) ||
+    if ((firmware && !pc_firmware_load(ms, &pcms->firmware, errp)) ||
+        !pc_memory_init(ms, firmware ? pcms->firmware.isa_bios.gpa : 0,
+                        errp) ||
+        (firmware && !pc_firmware_map(ms, &pcms->firmware, errp)) ||
+        (firmware && !pc_firmware_sev(ms, &pcms->firmware, errp)) ||
         (ms->accel->init_irqchip && !ms->accel->init_irqchip(ms, errp))) {
         return false;
     }

@@ -9,8 +9,9 @@
  * Instruction Executed"), the last 16 bytes of unit 0.  There is no CFI
  * flash command set: a readonly=on unit is a KVM read-only slot (guest
  * writes are dropped), a writable one is private memory whose changes
- * are not written back to the file.  QEMU's 128 KiB alias of the BIOS at
- * 0xe0000 is not mapped: low RAM stays RAM.
+ * are not written back to the file.  As QEMU's "isa-bios", the last
+ * 128 KiB of the code (all of it if smaller) appear again, read-only,
+ * just below 1 MiB (0xe0000 for 128 KiB), where real-mode BIOS code runs.
  */
 #include "hw/i386/pc-firmware.h"
 #include "hw/boards.h"
@@ -26,6 +27,9 @@
 #define FW_PAGE_SIZE    4096
 /* QEMU's x86_bios_rom_init: a -bios image is whole 64 KiB blocks */
 #define BIOS_BLOCK_SIZE 65536
+/* QEMU's isa-bios: at most 128 KiB, ending at 1 MiB */
+#define ISA_BIOS_MAX    (128 * 1024)
+#define ISA_BIOS_END    0x100000
 
 typedef struct PflashUnit {
     char *file;
@@ -123,7 +127,7 @@ static bool fw_read(PCFirmwareImage *img, const char *what,
     return true;
 }
 
-bool pc_firmware_init(MachineState *ms, PCFirmware *fw, GError **errp)
+bool pc_firmware_load(MachineState *ms, PCFirmware *fw, GError **errp)
 {
     const uint64_t four_gib = 1ULL << 32;
     uint64_t top = four_gib, total = 0;
@@ -158,32 +162,53 @@ bool pc_firmware_init(MachineState *ms, PCFirmware *fw, GError **errp)
         }
     }
     for (unsigned i = 0; i < fw->nr; i++) {
-        PCFirmwareImage *img = &fw->img[i];
-        const AccelOps *a = ms->accel;
-
-        total += img->size;
+        total += fw->img[i].size;
         if (total > PC_FLASH_SIZE_LIMIT) {
             error_setg(errp, "combined size of system firmware exceeds %d "
                        "bytes", PC_FLASH_SIZE_LIMIT);
             return false;
         }
-        top -= img->size;
-        img->gpa = top;
-        if (img->readonly ? a->map_rom &&
-                            !a->map_rom(ms, img->gpa, img->size, img->hva, errp)
-                          : !a->map_ram(ms, img->gpa, img->size, img->hva,
-                                        errp)) {
-            return false;
-        }
+        top -= fw->img[i].size;
+        fw->img[i].gpa = top;
+    }
+    fw->isa_bios = (PCFirmwareImage){
+        .name = fw->img[0].name,
+        .size = MIN(fw->img[0].size, ISA_BIOS_MAX),
+        .readonly = true,
+    };
+    fw->isa_bios.gpa = ISA_BIOS_END - fw->isa_bios.size;
+    fw->isa_bios.hva = fw->img[0].hva + fw->img[0].size - fw->isa_bios.size;
+    if (ms->ram_size <= ISA_BIOS_END) {
+        error_setg(errp, "firmware needs more than 1 MiB of RAM");
+        return false;
     }
     return true;
 }
 
-void *pc_firmware_gpa_to_hva(const PCFirmware *fw, uint64_t gpa, uint64_t len)
+static bool fw_map(MachineState *ms, PCFirmwareImage *img, GError **errp)
+{
+    const AccelOps *a = ms->accel;
+
+    return img->readonly
+        ? !a->map_rom || a->map_rom(ms, img->gpa, img->size, img->hva, errp)
+        : a->map_ram(ms, img->gpa, img->size, img->hva, errp);
+}
+
+bool pc_firmware_map(MachineState *ms, PCFirmware *fw, GError **errp)
 {
     for (unsigned i = 0; i < fw->nr; i++) {
-        const PCFirmwareImage *img = &fw->img[i];
-        if (gpa >= img->gpa && gpa - img->gpa < img->size &&
+        if (!fw_map(ms, &fw->img[i], errp)) {
+            return false;
+        }
+    }
+    return fw_map(ms, &fw->isa_bios, errp);
+}
+
+void *pc_firmware_gpa_to_hva(const PCFirmware *fw, uint64_t gpa, uint64_t len)
+{
+    for (unsigned i = 0; i <= fw->nr; i++) {
+        const PCFirmwareImage *img = i < fw->nr ? &fw->img[i] : &fw->isa_bios;
+        if (img->size && gpa >= img->gpa && gpa - img->gpa < img->size &&
             len <= img->size - (gpa - img->gpa)) {
             return img->hva + (gpa - img->gpa);
         }

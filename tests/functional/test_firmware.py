@@ -2,25 +2,32 @@
 4 GiB and the BSP starts at the reset vector 0xfffffff0 like a real CPU;
 the firmware images are made here, a few bytes of 16-bit code each."""
 
+import os
 import unittest
 
-from qkvm_test import QkvmTest, BASE_ARGS, DEFAULT_ARGS, debug_exit_status
+from qkvm_test import (QkvmTest, BASE_ARGS, DEFAULT_ARGS, VmTimeout,
+                       debug_exit_status)
 
 KIB = 1024
 
 
-def firmware(size, code, data=None):
+def firmware(size, code, data=None, far=False):
     """An image of size bytes filled with HLT whose reset vector (16 bytes
     before the end) jumps to code at the start of the last 64 KiB (CS
     offset 0: CS.base is 0xffff0000 at reset).  data: {offset in that
-    64 KiB: byte}."""
+    64 KiB: byte}.  far: jump to F000:0000 instead, that is to 0xf0000,
+    the same bytes through the BIOS alias below 1 MiB."""
     img = bytearray(b'\xf4' * size)
     seg = size - 64 * KIB
     img[seg:seg + len(code)] = code
     for off, val in (data or {}).items():
         img[seg + off] = val
-    # jmp near 0x0000 from 0xfff0 (E9 rel16, relative to 0xfff3)
-    img[size - 16:size - 13] = b'\xe9' + ((0 - 0xfff3) & 0xffff).to_bytes(2, 'little')
+    if far:
+        # jmp far f000:0000 (EA ptr16:16)
+        img[size - 16:size - 11] = bytes([0xea, 0, 0, 0x00, 0xf0])
+    else:
+        # jmp near 0x0000 from 0xfff0 (E9 rel16, relative to 0xfff3)
+        img[size - 16:size - 13] = b'\xe9' + ((0 - 0xfff3) & 0xffff).to_bytes(2, 'little')
     return bytes(img)
 
 
@@ -40,6 +47,35 @@ class FirmwareTest(QkvmTest):
         bios = self.write_file('bios.bin', firmware(128 * KIB, EXIT_2A))
         res = self.run_both(self.fw_args('-bios', bios), serial=None)
         self.assertStatus(res, debug_exit_status(0x2a))
+
+    def test_bios_alias_below_1mib(self):
+        # the last 128 KiB appear again at 0xe0000, as QEMU's isa-bios
+        for size in (64 * KIB, 256 * KIB):
+            with self.subTest(size=size):
+                bios = self.write_file('bios.bin',
+                                       firmware(size, EXIT_2A, far=True))
+                res = self.run_both(self.fw_args('-bios', bios), serial=None)
+                self.assertStatus(res, debug_exit_status(0x2a))
+
+    def test_seabios_starts(self):
+        # Debian's SeaBIOS gets to its banner and finds fw_cfg (it then
+        # needs the i440FX's shadow RAM, which qkvm does not emulate)
+        bios = '/usr/share/seabios/bios-256k.bin'
+        if not os.path.exists(bios):
+            self.skipTest('%s not found (Debian package seabios)' % bios)
+        self.require_kvm()
+        log = os.path.join(self.workdir, 'debugcon.log')
+        try:
+            self.run_qkvm(self.fw_args(
+                '-bios', bios, '-chardev', 'file,id=dc,path=' + log,
+                '-device', 'isa-debugcon,iobase=0x402,chardev=dc'),
+                serial=None, timeout=5)
+        except VmTimeout:
+            pass        # it does not end by itself
+        with open(log, errors='replace') as f:
+            text = f.read()
+        self.assertIn('SeaBIOS (version', text)
+        self.assertIn('Found QEMU fw_cfg', text)
 
     def test_bios_is_read_only(self):
         # the guest's write to its ROM is dropped: it reads back 0x21

@@ -70,7 +70,7 @@ class SevTest(QMPTestBase):
                 '--api-major', str(info['api-major']),
                 '--api-minor', str(info['api-minor']),
                 '--build-id', str(info['build-id']),
-                '--launch-measure', data, '-v'] + cpu_opts
+                '--launch-measure', data, '-v', '--legacy-vm-type'] + cpu_opts
         return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
     def check_launch(self, image, smp, cpu, cpu_opts, pflash=True,
@@ -153,6 +153,12 @@ class SevTest(QMPTestBase):
         qmp.cmd('sev-inject-launch-secret', **{'packet-header': hdr,
                                                'secret': secret,
                                                'gpa': 0x100000})
+        # the simulated firmware has no key to sign a report with
+        rsp = qmp.execute('query-sev-attestation-report',
+                          {'mnonce': base64.b64encode(bytes(16)).decode()})
+        self.assertError(rsp, 'GenericError',
+                         'SEV: the simulated firmware cannot make an '
+                         'attestation report')
         # cont: LAUNCH_FINISH, then the simulation cannot run the guest
         rsp = qmp.execute('cont')
         self.assertError(rsp, 'GenericError',
@@ -222,6 +228,9 @@ class SevTest(QMPTestBase):
         self.assertError(qmp.execute('query-sev-launch-measure'),
                          'GenericError',
                          'SEV launch measurement is not available')
+        self.assertError(qmp.execute('query-sev-attestation-report',
+                                     {'mnonce': 'AAAAAAAAAAAAAAAAAAAAAA=='}),
+                         'GenericError', 'SEV feature is not available')
 
 
 class SevHostTest(SevTest):

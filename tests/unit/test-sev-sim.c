@@ -161,7 +161,7 @@ static void test_launch_matches_prediction(void)
         g_autofree uint8_t *pages = g_new0(uint8_t, vcpus[k] * SEV_VMSA_SIZE);
         SevLaunchParams p = {
             .mode = SEV_MODE_SEV_ES, .fw = fw, .fw_size = FW_SIZE,
-            .vcpus = vcpus[k], .vcpu_sig = sig, .vmm = SEV_VMM_QEMU,
+            .vcpus = vcpus[k], .vcpu_sig = sig, .vmm = SEV_VMM_QEMU_LEGACY_VM,
         };
         SevMeasureInfo mi = {
             .api_major = SEV_SIM_API_MAJOR, .api_minor = SEV_SIM_API_MINOR,
@@ -176,7 +176,7 @@ static void test_launch_matches_prediction(void)
         for (unsigned i = 0; i < vcpus[k]; i++) {
             SevVmsaRegs r;
             sev_vmsa_reset_regs(&r, i ? RESET_ADDR : SEV_BSP_RESET_EIP, sig,
-                                SEV_VMM_QEMU);
+                                SEV_VMM_QEMU_LEGACY_VM);
             sev_vmsa_build(&r, pages + i * SEV_VMSA_SIZE);
         }
         g_assert_true(b->ops->init(b, true, &info, &err));
@@ -196,6 +196,32 @@ static void test_launch_matches_prediction(void)
     }
 }
 
+/* The legacy VM type differs from QEMU's INIT2 VMSA only in FCW/MXCSR. */
+static void test_legacy_vmsa(void)
+{
+    SevVmsaRegs a, b;
+    uint8_t pa[SEV_VMSA_SIZE], pb[SEV_VMSA_SIZE];
+
+    sev_vmsa_reset_regs(&a, SEV_BSP_RESET_EIP, 0x00a00f11, SEV_VMM_QEMU);
+    sev_vmsa_reset_regs(&b, SEV_BSP_RESET_EIP, 0x00a00f11,
+                        SEV_VMM_QEMU_LEGACY_VM);
+    g_assert_cmpuint(a.x87_fcw, ==, 0x37f);
+    g_assert_cmpuint(a.mxcsr, ==, 0x1f80);
+    g_assert_cmpuint(b.x87_fcw, ==, 0);
+    g_assert_cmpuint(b.mxcsr, ==, 0);
+    sev_vmsa_build(&a, pa);
+    sev_vmsa_build(&b, pb);
+    /* MXCSR at 0x408, FCW at 0x410 (struct sev_es_save_area) */
+    for (unsigned i = 0; i < SEV_VMSA_SIZE; i++) {
+        if ((i >= 0x408 && i < 0x40c) || (i >= 0x410 && i < 0x412)) {
+            continue;
+        }
+        g_assert_cmpuint(pa[i], ==, pb[i]);
+    }
+    g_assert_cmpuint(pa[0x408] | pa[0x409] << 8, ==, 0x1f80);
+    g_assert_cmpuint(pb[0x408] | pb[0x409] | pb[0x410] | pb[0x411], ==, 0);
+}
+
 static void test_error_names(void)
 {
     g_assert_cmpstr(sev_fw_error_name(2), ==, "INVALID_GUEST_STATE");
@@ -211,6 +237,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sev-sim/misuse", test_misuse);
     g_test_add_func("/sev-sim/sev-no-vmsa", test_sev_no_vmsa);
     g_test_add_func("/sev-sim/launch", test_launch_matches_prediction);
+    g_test_add_func("/sev-sim/legacy-vmsa", test_legacy_vmsa);
     g_test_add_func("/sev-sim/error-names", test_error_names);
     return g_test_run();
 }

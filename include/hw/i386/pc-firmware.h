@@ -28,16 +28,21 @@ typedef struct PCFirmware {
     /* [0]: the code (unit 0 or -bios), ends at 4 GiB; [1]: the variables */
     PCFirmwareImage img[2];
     unsigned nr;
+    /* QEMU's "isa-bios": the last 128 KiB of [0] again, ending at 1 MiB */
+    PCFirmwareImage isa_bios;
 } PCFirmware;
 
 /* -bios FILE or -drive if=pflash,unit=0 given. */
 bool pc_firmware_configured(const MachineState *ms);
 /*
- * Read and map the images.  Errors: a file that cannot be read, a size
- * that is not a non-zero multiple of 4 KiB (64 KiB for -bios), images
- * together larger than PC_FLASH_SIZE_LIMIT, -bios with pflash.
+ * Read the images and place them (gpa).  Errors: a file that cannot be
+ * read, a size that is not a non-zero multiple of 4 KiB (64 KiB for
+ * -bios), images together larger than PC_FLASH_SIZE_LIMIT, -bios with
+ * pflash.  RAM must then leave fw->isa_bios.gpa .. 1 MiB to the alias.
  */
-bool pc_firmware_init(MachineState *ms, PCFirmware *fw, GError **errp);
+bool pc_firmware_load(MachineState *ms, PCFirmware *fw, GError **errp);
+/* Map the images and the alias into the guest. */
+bool pc_firmware_map(MachineState *ms, PCFirmware *fw, GError **errp);
 /* Host address of [gpa, gpa+len) if it lies in one image, else NULL. */
 void *pc_firmware_gpa_to_hva(const PCFirmware *fw, uint64_t gpa,
                              uint64_t len);

@@ -68,6 +68,13 @@ typedef struct SevBackendOps {
                    void *guest_hva, GError **errp);
     /* LAUNCH_FINISH (6.7) */
     bool (*finish)(SevBackend *b, GError **errp);
+    /*
+     * ATTESTATION (6.8): the launch digest and mnonce signed by the
+     * platform's PEK.  NULL: the backend cannot make one (the simulated
+     * firmware has no signing key).
+     */
+    GBytes *(*attestation)(SevBackend *b, const uint8_t mnonce[SEV_MNONCE_SIZE],
+                           GError **errp);
     /* The guest can run after LAUNCH_FINISH (false: simulation only). */
     bool can_run;
     void (*free)(SevBackend *b);
@@ -84,6 +91,27 @@ struct SevBackend {
  */
 SevBackend *sev_kvm_backend_new(int vm_fd, const char *sev_device,
                                 bool es, GError **errp);
+/*
+ * The KVM backend over an ioctl of the caller's (tests: a fake kernel
+ * that checks each command's structure); no host checks, sev_fd is
+ * not closed.
+ */
+typedef int (*SevIoctlFn)(int fd, unsigned long req, void *arg);
+SevBackend *sev_kvm_backend_new_fake(int vm_fd, int sev_fd, SevIoctlFn fn);
+/*
+ * query-sev-capabilities (QEMU's sev_get_capabilities): the platform's
+ * PDH and certificate chain (PDH_CERT_EXPORT), the first CPU's ID
+ * (GET_ID2), the C-bit; reduced-phys-bits is 1, as QEMU 7.2 reports.
+ * vm_fd is probed with a NULL KVM_MEMORY_ENCRYPT_OP first ("SEV is not
+ * enabled in KVM" when KVM has no SEV).
+ */
+typedef struct SevCapabilities {
+    GBytes *pdh, *cert_chain, *cpu0_id;
+    uint32_t cbitpos, reduced_phys_bits;
+} SevCapabilities;
+bool sev_kvm_capabilities(int vm_fd, const char *sev_device, SevIoctlFn fn,
+                          SevCapabilities *caps, GError **errp);
+void sev_capabilities_clear(SevCapabilities *caps);
 /* Why this host cannot run SEV(-ES) guests, or NULL if it can. */
 char *sev_kvm_host_problem(const char *sev_device, bool es);
 

@@ -28,7 +28,14 @@
 typedef struct SevKvm {
     SevBackend parent;
     int vm_fd, sev_fd;
+    SevIoctlFn ioctl_fn;        /* ioctl(2), or a test's fake kernel */
+    bool own_sev_fd;
 } SevKvm;
+
+static int sys_ioctl(int fd, unsigned long req, void *arg)
+{
+    return ioctl(fd, req, arg);
+}
 
 static SevKvm *kvm_of(SevBackend *b)
 {
@@ -97,7 +104,7 @@ static bool sev_ioctl(SevKvm *s, int cmd, const char *name, void *data,
     int r;
 
     do {
-        r = ioctl(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c);
+        r = s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
         if (c.error) {
@@ -122,7 +129,7 @@ static bool kvm_init(SevBackend *b, bool es, SevPlatformInfo *info,
     };
     uint32_t eax, ebx;
 
-    if (ioctl(s->sev_fd, SEV_ISSUE_CMD, &cmd) < 0) {
+    if (s->ioctl_fn(s->sev_fd, SEV_ISSUE_CMD, &cmd) < 0) {
         error_setg(errp, "SEV: PLATFORM_STATUS failed: %s (firmware error "
                    "0x%x, %s)", g_strerror(errno), cmd.error,
                    sev_fw_error_name(cmd.error));
@@ -168,8 +175,9 @@ static bool kvm_reg_region(SevBackend *b, void *hva, uint64_t size,
                            GError **errp)
 {
     struct kvm_enc_region r = { .addr = (uintptr_t)hva, .size = size };
+    SevKvm *s = kvm_of(b);
 
-    if (ioctl(kvm_of(b)->vm_fd, KVM_MEMORY_ENCRYPT_REG_REGION, &r) < 0) {
+    if (s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_REG_REGION, &r) < 0) {
         error_setg_errno(errp, errno, "SEV: KVM_MEMORY_ENCRYPT_REG_REGION "
                          "of %" G_GUINT64_FORMAT " bytes failed", size);
         return false;
@@ -230,11 +238,47 @@ static bool kvm_finish(SevBackend *b, GError **errp)
     return SEV_IOCTL(kvm_of(b), LAUNCH_FINISH, NULL, errp);
 }
 
+static GBytes *kvm_attestation(SevBackend *b,
+                               const uint8_t mnonce[SEV_MNONCE_SIZE],
+                               GError **errp)
+{
+    SevKvm *s = kvm_of(b);
+    struct kvm_sev_attestation_report r = { 0 };
+    struct kvm_sev_cmd c = {
+        .id = KVM_SEV_GET_ATTESTATION_REPORT, .data = (uintptr_t)&r,
+        .sev_fd = s->sev_fd,
+    };
+    g_autofree uint8_t *buf = NULL;
+
+    /* asked with len 0 the firmware says how long the report is */
+    memcpy(r.mnonce, mnonce, SEV_MNONCE_SIZE);
+    if (s->ioctl_fn(s->vm_fd, KVM_MEMORY_ENCRYPT_OP, &c) < 0 &&
+        c.error != SEV_RET_INVALID_LEN) {
+        error_setg(errp, "SEV: Failed to query the attestation report "
+                   "length: firmware error 0x%x (%s)", c.error,
+                   sev_fw_error_name(c.error));
+        return NULL;
+    }
+    if (!r.len) {
+        error_setg(errp, "SEV: the attestation report is empty");
+        return NULL;
+    }
+    buf = g_malloc0(r.len);
+    r.uaddr = (uintptr_t)buf;
+    if (!sev_ioctl(s, KVM_SEV_GET_ATTESTATION_REPORT, "GET_ATTESTATION_REPORT",
+                   &r, errp)) {
+        return NULL;
+    }
+    return g_bytes_new(buf, r.len);
+}
+
 static void kvm_free(SevBackend *b)
 {
     SevKvm *s = kvm_of(b);
 
-    close(s->sev_fd);
+    if (s->own_sev_fd) {
+        close(s->sev_fd);
+    }
     g_free(s);
 }
 
@@ -248,6 +292,7 @@ static const SevBackendOps sev_kvm_ops = {
     .measure = kvm_measure,
     .secret = kvm_secret,
     .finish = kvm_finish,
+    .attestation = kvm_attestation,
     .can_run = true,
     .free = kvm_free,
 };
@@ -268,9 +313,101 @@ SevBackend *sev_kvm_backend_new(int vm_fd, const char *sev_device, bool es,
         error_setg_errno(errp, errno, "SEV: Failed to open %s", sev_device);
         return NULL;
     }
-    s = g_new0(SevKvm, 1);
+    s = kvm_of(sev_kvm_backend_new_fake(vm_fd, fd, sys_ioctl));
+    s->own_sev_fd = true;
+    return &s->parent;
+}
+
+SevBackend *sev_kvm_backend_new_fake(int vm_fd, int sev_fd, SevIoctlFn fn)
+{
+    SevKvm *s = g_new0(SevKvm, 1);
+
     s->parent.ops = &sev_kvm_ops;
     s->vm_fd = vm_fd;
-    s->sev_fd = fd;
+    s->sev_fd = sev_fd;
+    s->ioctl_fn = fn;
     return &s->parent;
+}
+
+/* ---- query-sev-capabilities ------------------------------------------- */
+
+/*
+ * A platform command whose output length the firmware tells first: asked
+ * with zero lengths it fails with INVALID_LENGTH and fills them in (SEV
+ * API 5.10 PDH_CERT_EXPORT, 5.12 GET_ID).
+ */
+static bool platform_cmd(int sev_fd, SevIoctlFn fn, int id, void *data,
+                         bool probe, const char *what, GError **errp)
+{
+    struct sev_issue_cmd cmd = { .cmd = id, .data = (uintptr_t)data };
+
+    if (fn(sev_fd, SEV_ISSUE_CMD, &cmd) < 0 &&
+        !(probe && cmd.error == SEV_RET_INVALID_LEN)) {
+        error_setg(errp, "SEV: Failed to %s: %s (firmware error 0x%x, %s)",
+                   what, g_strerror(errno), cmd.error,
+                   sev_fw_error_name(cmd.error));
+        return false;
+    }
+    return true;
+}
+
+bool sev_kvm_capabilities(int vm_fd, const char *sev_device, SevIoctlFn fn,
+                          SevCapabilities *caps, GError **errp)
+{
+    struct sev_user_data_pdh_cert_export pdh = { 0 };
+    struct sev_user_data_get_id2 id = { 0 };
+    g_autofree uint8_t *pdh_buf = NULL;
+    g_autofree uint8_t *chain_buf = NULL;
+    g_autofree uint8_t *id_buf = NULL;
+    uint32_t eax, ebx;
+    int fd;
+    bool ok;
+
+    memset(caps, 0, sizeof(*caps));
+    if (!fn) {
+        fn = sys_ioctl;
+    }
+    if (fn(vm_fd, KVM_MEMORY_ENCRYPT_OP, NULL) < 0) {
+        error_setg(errp, "SEV is not enabled in KVM");
+        return false;
+    }
+    fd = open(sev_device, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "SEV: Failed to open %s", sev_device);
+        return false;
+    }
+    ok = platform_cmd(fd, fn, SEV_PDH_CERT_EXPORT, &pdh, true,
+                      "export PDH cert", errp);
+    if (ok) {
+        pdh_buf = g_malloc0(pdh.pdh_cert_len);
+        chain_buf = g_malloc0(pdh.cert_chain_len);
+        pdh.pdh_cert_address = (uintptr_t)pdh_buf;
+        pdh.cert_chain_address = (uintptr_t)chain_buf;
+        ok = platform_cmd(fd, fn, SEV_PDH_CERT_EXPORT, &pdh, false,
+                          "export PDH cert", errp);
+    }
+    ok = ok && platform_cmd(fd, fn, SEV_GET_ID2, &id, true, "get ID", errp);
+    if (ok) {
+        id_buf = g_malloc0(id.length);
+        id.address = (uintptr_t)id_buf;
+        ok = platform_cmd(fd, fn, SEV_GET_ID2, &id, false, "get ID", errp);
+    }
+    close(fd);
+    if (!ok) {
+        return false;
+    }
+    host_cpuid_sev(&eax, &ebx);
+    caps->pdh = g_bytes_new(pdh_buf, pdh.pdh_cert_len);
+    caps->cert_chain = g_bytes_new(chain_buf, pdh.cert_chain_len);
+    caps->cpu0_id = g_bytes_new(id_buf, id.length);
+    caps->cbitpos = ebx & 0x3f;
+    caps->reduced_phys_bits = 1;
+    return true;
+}
+
+void sev_capabilities_clear(SevCapabilities *caps)
+{
+    g_clear_pointer(&caps->pdh, g_bytes_unref);
+    g_clear_pointer(&caps->cert_chain, g_bytes_unref);
+    g_clear_pointer(&caps->cpu0_id, g_bytes_unref);
 }

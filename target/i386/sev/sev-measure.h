@@ -48,6 +48,13 @@ typedef enum SevMode {
 typedef enum SevVmmType {
     SEV_VMM_QEMU,
     SEV_VMM_EC2,
+    /*
+     * QEMU (or qkvm) on the legacy VM type (KVM_X86_DEFAULT_VM, set up
+     * with KVM_SEV_ES_INIT): KVM's sev_es_sync_vmsa() copies the x87/SSE
+     * state into the VMSA only for the KVM_SEV_INIT2 VM types, so FCW
+     * and MXCSR stay zero ("to avoid breaking older measurements").
+     */
+    SEV_VMM_QEMU_LEGACY_VM,
 } SevVmmType;
 
 /* ---- GUIDs ---- */
@@ -167,7 +174,8 @@ void sev_vmsa_build(const SevVmsaRegs *regs, uint8_t page[SEV_VMSA_SIZE]);
  * SEV_BSP_RESET_EIP, APs at the SEV-ES reset address (CS.base = eip &
  * 0xffff0000, RIP = eip & 0xffff).  As KVM's sev_es_sync_vmsa() leaves it
  * for a QEMU-initialised vCPU: EFER.SVME and CR4.MCE set by KVM, EDX =
- * vcpu_sig, FCW 0x37f and MXCSR 0x1f80 (Linux >= 6.9 syncs the FPU).
+ * vcpu_sig, FCW 0x37f and MXCSR 0x1f80 (KVM syncs the FPU for the
+ * KVM_SEV_INIT2 VM types; zero for SEV_VMM_QEMU_LEGACY_VM).
  */
 void sev_vmsa_reset_regs(SevVmsaRegs *regs, uint32_t eip, uint32_t vcpu_sig,
                          SevVmmType vmm);

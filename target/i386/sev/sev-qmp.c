@@ -1,12 +1,46 @@
 /*
  * QMP commands of SEV guests (QEMU 7.2's qapi/misc-target.json):
- * query-sev, query-sev-launch-measure, sev-inject-launch-secret.  The
- * table rows are in monitor/qmp-cmds.c; query-sev-capabilities (a host
- * question, asked before any guest exists) is there too.
+ * query-sev-capabilities (a question about the host, asked before any
+ * guest exists), query-sev, query-sev-launch-measure,
+ * sev-inject-launch-secret.  The table rows are in monitor/qmp-cmds.c.
  */
 #include "monitor/monitor-internal.h"
 #include "hw/boards.h"
 #include "target/i386/sev/sev.h"
+#include "system/kvm.h"
+
+static void set_base64(JsonObject *o, const char *name, GBytes *b)
+{
+    gsize len;
+    const guchar *d = g_bytes_get_data(b, &len);
+    g_autofree char *text = g_base64_encode(d, len);
+
+    json_object_set_string_member(o, name, text);
+}
+
+/* libvirt reads GenericError as "no SEV" (libvirt-9.0-needs.md, 5) */
+QMP_HANDLER(qmp_query_sev_capabilities)
+{
+    g_autoptr(JsonObject) o = NULL;
+    SevCapabilities caps;
+
+    if (!mon->ms->kvm) {
+        error_setg(errp, "KVM not enabled");
+        return NULL;
+    }
+    if (!sev_kvm_capabilities(mon->ms->kvm->vmfd, "/dev/sev", NULL, &caps,
+                              errp)) {
+        return NULL;
+    }
+    o = json_object_new();
+    set_base64(o, "pdh", caps.pdh);
+    set_base64(o, "cert-chain", caps.cert_chain);
+    set_base64(o, "cpu0-id", caps.cpu0_id);
+    json_object_set_int_member(o, "cbitpos", caps.cbitpos);
+    json_object_set_int_member(o, "reduced-phys-bits", caps.reduced_phys_bits);
+    sev_capabilities_clear(&caps);
+    return qmp_node_object(g_steal_pointer(&o));
+}
 
 QMP_HANDLER(qmp_query_sev)
 {
@@ -64,4 +98,19 @@ QMP_HANDLER(qmp_sev_inject_launch_secret)
         return NULL;
     }
     return qmp_return_empty();
+}
+
+QMP_HANDLER(qmp_query_sev_attestation_report)
+{
+    SevGuest *sev = sev_guest_of(mon->ms, errp);
+    g_autofree char *data = NULL;
+    g_autoptr(JsonObject) o = NULL;
+
+    if (!sev || !(data = sev_guest_attestation_report(
+                      sev, qmp_arg_str(args, "mnonce"), errp))) {
+        return NULL;
+    }
+    o = json_object_new();
+    json_object_set_string_member(o, "data", data);
+    return qmp_node_object(g_steal_pointer(&o));
 }

@@ -17,7 +17,6 @@
 #include "system/kvm.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
-#include "qemu/bswap.h"
 
 #include <errno.h>
 #include <string.h>
@@ -307,7 +306,7 @@ static bool vcpu_get(CPUState *cs, unsigned long req, void *arg,
 /*
  * The VMSA KVM builds for this vCPU at LAUNCH_UPDATE_VMSA, from its
  * registers as KVM holds them (sev_es_sync_vmsa: the VMCB save area,
- * GPRs, XCR0, DR6/DR7, PAT, and the x87/SSE control state).
+ * GPRs, XCR0, DR6/DR7, PAT).
  */
 static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
                       GError **errp)
@@ -315,7 +314,6 @@ static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     struct kvm_debugregs dbg;
-    struct kvm_fpu fpu;
     struct kvm_xcrs xcrs = { 0 };
     struct {
         struct kvm_msrs hdr;
@@ -326,7 +324,6 @@ static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
     if (!vcpu_get(cs, KVM_GET_REGS, &regs, "KVM_GET_REGS", errp) ||
         !vcpu_get(cs, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS", errp) ||
         !vcpu_get(cs, KVM_GET_DEBUGREGS, &dbg, "KVM_GET_DEBUGREGS", errp) ||
-        !vcpu_get(cs, KVM_GET_FPU, &fpu, "KVM_GET_FPU", errp) ||
         !vcpu_get(cs, KVM_GET_MSRS, &msr, "KVM_GET_MSRS", errp)) {
         return false;
     }
@@ -344,40 +341,12 @@ static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
             r.xcr0 = xcrs.xcrs[i].value;
         }
     }
-    if (X86_CPU(cs)->reset_xsave) {
-        /* KVM syncs the VMSA from the XSAVE image, whose legacy area
-         * (SDM vol. 1, Table 10-2 FXSAVE layout) KVM_GET_FPU does not
-         * always mirror (MXCSR reads 0 under some hosts) */
-        g_autofree struct kvm_xsave *xs = g_new0(struct kvm_xsave, 1);
-        const uint8_t *a = (const uint8_t *)xs->region;
-
-        if (!vcpu_get(cs, KVM_GET_XSAVE, xs, "KVM_GET_XSAVE", errp)) {
-            return false;
-        }
-        r.x87_fcw = lduw_le_p(a + 0);
-        r.x87_fsw = lduw_le_p(a + 2);
-        r.x87_ftw = a[4];
-        r.x87_fop = lduw_le_p(a + 6);
-        r.x87_rip = ldq_le_p(a + 8);
-        r.x87_dp = ldq_le_p(a + 16);
-        r.mxcsr = ldl_le_p(a + 24);
-        for (unsigned i = 0; i < 8; i++) {
-            memcpy(r.fpreg_x87 + i * 10, a + 32 + i * 16, 10);
-        }
-        memcpy(r.fpreg_xmm, a + 160, sizeof(r.fpreg_xmm));
-    } else {
-        r.x87_fcw = fpu.fcw;
-        r.x87_fsw = fpu.fsw;
-        r.x87_ftw = fpu.ftwx;
-        r.x87_fop = fpu.last_opcode;
-        r.x87_rip = fpu.last_ip;
-        r.x87_dp = fpu.last_dp;
-        r.mxcsr = fpu.mxcsr;
-        for (unsigned i = 0; i < 8; i++) {
-            memcpy(r.fpreg_x87 + i * 10, fpu.fpr[i], 10);
-        }
-        memcpy(r.fpreg_xmm, fpu.xmm, sizeof(r.fpreg_xmm));
-    }
+    /*
+     * x87/SSE (FCW, MXCSR, registers) stay zero: with KVM_SEV_ES_INIT the
+     * VM has the default type and sev_es_sync_vmsa() skips the FPU ("to
+     * avoid breaking older measurements"); only KVM_SEV_INIT2 VM types,
+     * which qkvm does not create, get it.
+     */
     sev_vmsa_build(&r, page);
     return true;
 }
@@ -523,4 +492,37 @@ bool sev_inject_launch_secret(SevGuest *sev, const char *header_b64,
         return false;
     }
     return sev->backend->ops->secret(sev->backend, hdr, data, hva, errp);
+}
+
+char *sev_guest_attestation_report(SevGuest *sev, const char *mnonce_b64,
+                                   GError **errp)
+{
+    g_autoptr(GBytes) mnonce = NULL;
+    g_autoptr(GBytes) report = NULL;
+    const guchar *d;
+    gsize len;
+
+    if (!sev->backend->ops->attestation) {
+        error_setg(errp, "SEV: the %s firmware cannot make an attestation "
+                   "report", sev->backend->ops->name);
+        return NULL;
+    }
+    mnonce = decode_b64(mnonce_b64, "mnonce", errp);
+    if (!mnonce) {
+        return NULL;
+    }
+    g_bytes_get_data(mnonce, &len);
+    if (len != SEV_MNONCE_SIZE) {
+        error_setg(errp, "SEV: mnonce must be %d bytes (got %zu)",
+                   SEV_MNONCE_SIZE, (size_t)len);
+        return NULL;
+    }
+    report = sev->backend->ops->attestation(sev->backend,
+                                            g_bytes_get_data(mnonce, NULL),
+                                            errp);
+    if (!report) {
+        return NULL;
+    }
+    d = g_bytes_get_data(report, &len);
+    return g_base64_encode(d, len);
 }

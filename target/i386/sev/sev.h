@@ -47,6 +47,9 @@ typedef struct SevGuestInfo {
 void sev_guest_info(SevGuest *sev, SevGuestInfo *info);
 /* base64 of MEASURE || MNONCE; NULL before LAUNCH_MEASURE. g_free() it. */
 char *sev_guest_measurement(SevGuest *sev);
+/* The attestation report for mnonce (base64, 16 bytes); g_free() it. */
+char *sev_guest_attestation_report(SevGuest *sev, const char *mnonce_b64,
+                                   GError **errp);
 /* LAUNCH_SECRET; gpa < 0: the firmware's secret area. */
 bool sev_inject_launch_secret(SevGuest *sev, const char *header_b64,
                               const char *secret_b64, int64_t gpa,

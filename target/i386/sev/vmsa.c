@@ -223,7 +223,7 @@ void sev_vmsa_reset_regs(SevVmsaRegs *r, uint32_t eip, uint32_t vcpu_sig,
     r->g_pat = 0x0007040600070406ull;   /* APM vol. 2, A.3: PAT reset */
     r->rdx = ec2 ? 0 : vcpu_sig;    /* EDX holds CPUID.1:EAX at reset */
     r->xcr0 = 0x1;                  /* x87 only (XCR0 reset value) */
-    if (!ec2) {
+    if (vmm == SEV_VMM_QEMU) {
         r->x87_fcw = 0x37f;         /* FNINIT control word */
         r->mxcsr = 0x1f80;          /* MXCSR reset value */
     }
