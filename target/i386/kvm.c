@@ -98,6 +98,7 @@ bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
         return false;
     }
     x86_host_caps_clear(&host_caps);
+    x86_vm_register_vmstate(ms);
     return setup_gsi_routing(s, errp) &&
            x86_kvm_get_host_caps(s, &host_caps, errp);
 }
@@ -190,6 +191,7 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
             !kvm_arch_init_vcpu(cs, errp)) {
             return false;
         }
+        x86_cpu_register_vmstate(cs);
     }
     return true;
 }

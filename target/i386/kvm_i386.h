@@ -44,6 +44,9 @@ bool x86_cpu_is_amd(CPUState *cpu);
 bool x86_kvm_get_host_caps(KVMState *s, X86HostCaps *caps, GError **errp);
 /* KVM_SET_MSRS of all of msrs; an error names the MSR KVM refused. */
 bool x86_put_msrs(CPUState *cs, const struct kvm_msrs *msrs, GError **errp);
+/* Save/restore sections (target/i386/machine.c). */
+void x86_cpu_register_vmstate(CPUState *cs);
+void x86_vm_register_vmstate(MachineState *ms);
 /* The caps fetched when the VM was created. */
 const X86HostCaps *x86_kvm_host_caps(void);
 /* Create the vCPUs of a machine from its -cpu and -smp settings. */
