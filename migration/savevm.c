@@ -3,6 +3,7 @@
  */
 #include "migration/savevm.h"
 #include "hw/boards.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@ static bool write_section(FILE *f, const VMStateEntry *e, GByteArray *data,
 {
     g_autoptr(GByteArray) head = g_byte_array_new();
     size_t name_len = strlen(e->name);
+    uint8_t crc_le[4];
     uint32_t crc;
 
     vms_put_u32(head, QKVM_SECTION_MARKER);
@@ -32,10 +34,10 @@ static bool write_section(FILE *f, const VMStateEntry *e, GByteArray *data,
     vms_put_u32(head, e->version);
     vms_put_u64(head, data->len);
     crc = vms_crc32(0, head->data, head->len);
-    crc = GUINT32_TO_LE(vms_crc32(crc, data->data, data->len));
+    stl_le_p(crc_le, vms_crc32(crc, data->data, data->len));
     return write_all(f, head->data, head->len, errp) &&
            write_all(f, data->data, data->len, errp) &&
-           write_all(f, &crc, 4, errp);
+           write_all(f, crc_le, 4, errp);
 }
 
 bool qemu_savevm_write(MachineState *ms, FILE *f, GError **errp)
@@ -94,9 +96,11 @@ static GArray *parse_stream(const uint8_t *buf, size_t len, GError **errp)
     uint32_t version;
 
     g_array_set_clear_func(secs, section_clear);
+    uint32_t flags;
+
     vms_get_bytes(&in, magic, 8);
     version = vms_get_u32(&in);
-    vms_get_u32(&in);
+    flags = vms_get_u32(&in);
     if (in.short_read || memcmp(magic, QKVM_SAVE_MAGIC, 8)) {
         error_setg(errp, "not a qkvm migration stream (bad magic)");
         return NULL;
@@ -105,6 +109,10 @@ static GArray *parse_stream(const uint8_t *buf, size_t len, GError **errp)
         error_setg(errp, "migration stream format version %u is not "
                    "supported (this qkvm reads version %u)", version,
                    QKVM_SAVE_VERSION);
+        return NULL;
+    }
+    if (flags) {
+        error_setg(errp, "migration stream has unknown flags 0x%x", flags);
         return NULL;
     }
     for (;;) {

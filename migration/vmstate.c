@@ -4,6 +4,7 @@
 #include "migration/vmstate.h"
 #include "migration/savevm.h"
 #include "hw/boards.h"
+#include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
 #include <string.h>
@@ -38,20 +39,23 @@ void vms_put_u8(GByteArray *out, uint8_t v)
 
 void vms_put_u16(GByteArray *out, uint16_t v)
 {
-    uint16_t le = GUINT16_TO_LE(v);
-    g_byte_array_append(out, (const guint8 *)&le, 2);
+    uint8_t b[2];
+    stw_le_p(b, v);
+    g_byte_array_append(out, b, 2);
 }
 
 void vms_put_u32(GByteArray *out, uint32_t v)
 {
-    uint32_t le = GUINT32_TO_LE(v);
-    g_byte_array_append(out, (const guint8 *)&le, 4);
+    uint8_t b[4];
+    stl_le_p(b, v);
+    g_byte_array_append(out, b, 4);
 }
 
 void vms_put_u64(GByteArray *out, uint64_t v)
 {
-    uint64_t le = GUINT64_TO_LE(v);
-    g_byte_array_append(out, (const guint8 *)&le, 8);
+    uint8_t b[8];
+    stq_le_p(b, v);
+    g_byte_array_append(out, b, 8);
 }
 
 void vms_put_bytes(GByteArray *out, const void *p, size_t n)
@@ -80,23 +84,23 @@ uint8_t vms_get_u8(VMLoad *in)
 
 uint16_t vms_get_u16(VMLoad *in)
 {
-    uint16_t v;
-    vms_get_bytes(in, &v, 2);
-    return GUINT16_FROM_LE(v);
+    uint8_t b[2];
+    vms_get_bytes(in, b, 2);
+    return lduw_le_p(b);
 }
 
 uint32_t vms_get_u32(VMLoad *in)
 {
-    uint32_t v;
-    vms_get_bytes(in, &v, 4);
-    return GUINT32_FROM_LE(v);
+    uint8_t b[4];
+    vms_get_bytes(in, b, 4);
+    return ldl_le_p(b);
 }
 
 uint64_t vms_get_u64(VMLoad *in)
 {
-    uint64_t v;
-    vms_get_bytes(in, &v, 8);
-    return GUINT64_FROM_LE(v);
+    uint8_t b[8];
+    vms_get_bytes(in, b, 8);
+    return ldq_le_p(b);
 }
 
 bool vms_get_bool(VMLoad *in)
