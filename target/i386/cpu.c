@@ -1873,6 +1873,31 @@ void x86_cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, uint32_t apic_id)
     }
 }
 
+void x86_cpu_foreach_feature(struct kvm_cpuid2 *cpuid, const X86PMUConfig *pmu,
+                             void (*fn)(const char *name, bool on,
+                                        void *opaque),
+                             void *opaque)
+{
+    for (int w = 0; w < FEATURE_WORDS; w++) {
+        const FeatureWordInfo *fi = &feature_word_info[w];
+        struct kvm_cpuid_entry2 *e =
+            fi->msr ? NULL : x86_cpuid_find(cpuid, fi->leaf, fi->subleaf);
+        uint32_t v = fi->msr ? (pmu->pdcm ? (uint32_t)pmu->perf_caps : 0)
+                   : e ? entry_reg(e, fi->reg) : 0;
+
+        for (int bit = 0; bit < 32; bit++) {
+            /* "kvmclock" names two bits: report it once, on if either is */
+            if (fi->names[bit] && !(w == FEAT_KVM && bit == 3)) {
+                bool on = v & BIT(bit);
+                if (w == FEAT_KVM && bit == 0) {
+                    on |= !!(v & BIT(3));
+                }
+                fn(fi->names[bit], on, opaque);
+            }
+        }
+    }
+}
+
 /* ---- -cpu help ---- */
 
 static gint cmp_names(gconstpointer a, gconstpointer b)

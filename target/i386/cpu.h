@@ -139,6 +139,15 @@ void x86_cpuid_set_entry(struct kvm_cpuid2 **cpuid,
  * theirs from the host at build time: read leaf 1 of the built table.
  */
 uint32_t x86_cpu_def_signature(const X86CPUDef *def);
+/*
+ * Every named feature with its state in a built CPU (CPUID bits from
+ * cpuid, the IA32_PERF_CAPABILITIES bits from pmu->perf_caps): QMP
+ * query-cpu-model-expansion's props.
+ */
+void x86_cpu_foreach_feature(struct kvm_cpuid2 *cpuid, const X86PMUConfig *pmu,
+                             void (*fn)(const char *name, bool on,
+                                        void *opaque),
+                             void *opaque);
 /* -cpu help */
 void x86_cpu_list(FILE *f);
 /* The model names, as -cpu help lists them (QMP); g_strfreev() it. */

@@ -13,9 +13,12 @@ BTS/PEBS-unavailable bits, which is what this work changes."""
 
 import os
 import re
+import subprocess
+import time
 import unittest
 
 from qkvm_test import QkvmTest, BASE_ARGS
+from test_qmp import QMPClient
 
 
 def host_enable_pmu():
@@ -124,6 +127,45 @@ class PmuTest(QkvmTest):
             self.skipTest('this host has guest PEBS')
         self.assertRegex(res.stderr, r'warning: .*: pebs disabled')
         self.check_matches_model('host,pebs=on')
+
+
+    def test_model_expansion_matches(self):
+        """query-cpu-model-expansion (full) reports the PMU the guest gets."""
+        self.require_kvm()
+        sock = os.path.join(self.workdir, 'qmp.sock')
+        proc = subprocess.Popen(
+            [self.binary, '-machine', 'none', '-display', 'none',
+             '-nodefaults', '-qmp', 'unix:%s,server=on,wait=off' % sock],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True)
+        self.addCleanup(proc.communicate)
+        self.addCleanup(proc.kill)
+        end = time.monotonic() + 20
+        while not os.path.exists(sock):
+            self.assertIsNone(proc.poll(), 'exited early')
+            self.assertLess(time.monotonic(), end)
+            time.sleep(0.02)
+        qmp = QMPClient.connect_unix(sock).negotiate()
+        self.addCleanup(qmp.close)
+        for name, props in (('qemu64', {}), ('host', {}),
+                            ('qemu64', {'pmu': True}),
+                            ('host', {'pebs': False})):
+            spec = ','.join([name] + ['%s=%s' % (k, 'on' if v else 'off')
+                                      for k, v in props.items()])
+            got = qmp.cmd('query-cpu-model-expansion', type='full',
+                          model={'name': name, 'props': props})['model']
+            _, model = self.run_pmu_guest(spec)
+            m = re.search(r'^PMU: pmu=(\d) pebs=(\d) pdcm=(\d) ds=(\d)',
+                          model, re.M)
+            self.assertIsNotNone(m, model)
+            self.assertEqual(got['name'], name)
+            p = got['props']
+            self.assertEqual((p['pmu'], p['pebs'], p['pdcm'], p['ds']),
+                             tuple(bool(int(m.group(i))) for i in range(1, 5)),
+                             spec)
+        rsp = qmp.execute('query-cpu-model-expansion',
+                          {'type': 'static', 'model': {'name': 'host'}})
+        self.assertEqual(rsp['error']['class'], 'GenericError')
 
 
 if __name__ == '__main__':
