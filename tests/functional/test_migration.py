@@ -54,12 +54,15 @@ class MigrationTest(QkvmTest):
             proc.kill()
         proc.communicate()
 
-    def counts(self, serial):
+    def text(self, serial):
         try:
             with open(serial) as f:
-                text = f.read()
+                return f.read()
         except OSError:
-            return []
+            return ''
+
+    def counts(self, serial, text=None):
+        text = self.text(serial) if text is None else text
         return [int(n) for n in re.findall(r'(?m)^count (\d+)$', text)]
 
     def wait_counts(self, serial, n, timeout=30):
@@ -72,7 +75,8 @@ class MigrationTest(QkvmTest):
 
     def save_running(self, uri):
         """Run the source until it has counted a bit, migrate to uri while
-        running, quit; the last count it printed."""
+        running, quit; what it printed (maybe ending in a partial line:
+        the restored guest finishes it)."""
         proc, qmp, serial = self.vm('src')
         self.wait_counts(serial, 3)
         self.assertEqual(qmp.cmd('migrate', uri=uri), {})
@@ -85,47 +89,80 @@ class MigrationTest(QkvmTest):
         before = self.counts(serial)
         time.sleep(0.3)         # stopped: nothing more is printed
         self.assertEqual(self.counts(serial), before)
+        text = self.text(serial)
         qmp.cmd('quit')
         proc.wait(timeout=20)
-        counts = self.counts(serial)
-        self.assertEqual(counts, list(range(1, len(counts) + 1)))
-        return counts[-1]
+        self.assertEqual(self.text(serial), text)
+        return text
 
-    def check_continues(self, serial, last):
-        counts = self.wait_counts(serial, 3)
-        self.assertEqual(counts[:3], [last + 1, last + 2, last + 3],
-                         'the restored guest did not go on counting')
+    def check_continues(self, serial, before):
+        """The restored guest's serial output continues the source's byte
+        for byte: together they count 1, 2, 3... with nothing lost or
+        repeated, and it counts on."""
+        end = time.monotonic() + 30
+        while True:
+            counts = self.counts(None, before + self.text(serial))
+            if len(counts) >= len(self.counts(None, before)) + 3:
+                break
+            self.assertLess(time.monotonic(), end, 'the restored guest '
+                            'does not count on:\n' + self.text(serial))
+            time.sleep(0.05)
+        self.assertEqual(counts, list(range(1, len(counts) + 1)),
+                         'the serial output does not continue:\n%r\n%r'
+                         % (before[-40:], self.text(serial)[:40]))
 
     def test_file(self):
-        last = self.save_running('file:' + self.state)
+        before = self.save_running('file:' + self.state)
         proc, qmp, serial = self.vm('dst', ['-incoming', 'file:' + self.state])
-        self.check_continues(serial, last)
+        self.check_continues(serial, before)
         self.assertEqual(qmp.cmd('query-status')['status'], 'running')
         self.assertEqual(qmp.cmd('query-migrate'), {'status': 'completed'})
 
+    def test_smp_and_reset_after_restore(self):
+        """Two vCPUs (the second still waiting for its SIPI) come back as
+        they were; a reset of the restored VM starts the guest afresh."""
+        proc, qmp, serial = self.vm('src', ['-smp', '2'])
+        self.wait_counts(serial, 3)
+        self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+        before = self.text(serial)
+        qmp.cmd('cont')         # the source may go on, as with QEMU
+        self.wait_counts(serial, len(self.counts(serial)) + 2)
+        self.assertEqual(qmp.cmd('query-status')['status'], 'running')
+        qmp.cmd('quit')
+        proc.wait(timeout=20)
+        proc, qmp, serial = self.vm('dst', ['-smp', '2', '-incoming',
+                                            'file:' + self.state])
+        self.check_continues(serial, before)
+        self.assertEqual(len(qmp.cmd('query-cpus-fast')), 2)
+        qmp.cmd('system_reset')
+        end = time.monotonic() + 30
+        while 1 not in self.counts(serial):
+            self.assertLess(time.monotonic(), end, 'no fresh boot after reset')
+            time.sleep(0.05)
+
     def test_exec_and_defer(self):
-        last = self.save_running('exec:cat > %s' % self.state)
+        before = self.save_running('exec:cat > %s' % self.state)
         proc, qmp, serial = self.vm('dst', ['-incoming', 'defer'])
         self.assertEqual(qmp.cmd('query-status')['status'], 'inmigrate')
         time.sleep(0.3)
         self.assertEqual(self.counts(serial), [])
         self.assertEqual(qmp.cmd('migrate-incoming',
                                  uri='exec:cat %s' % self.state), {})
-        self.check_continues(serial, last)
+        self.check_continues(serial, before)
 
     def test_paused_source_and_S(self):
         proc, qmp, serial = self.vm('src')
         self.wait_counts(serial, 2)
         qmp.cmd('stop')
-        last = self.counts(serial)[-1]
         self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+        before = self.text(serial)
         qmp.cmd('quit')
         proc.wait(timeout=20)
         proc, qmp, serial = self.vm('dst', ['-S', '-incoming',
                                             'file:' + self.state])
         self.assertEqual(qmp.cmd('query-status')['status'], 'paused')
         qmp.cmd('cont')
-        self.check_continues(serial, last)
+        self.check_continues(serial, before)
 
     def refused(self, extra, message):
         proc, _, serial = self.vm('bad', extra, qmp=False)
