@@ -80,6 +80,28 @@ static bool page_is_zero(const uint8_t *p)
     return !memcmp(p, zero, PAGE_SIZE);
 }
 
+/*
+ * Pages [first, last) were zero when saved.  RAM is private anonymous
+ * memory (hw/i386/pc.c), so MADV_DONTNEED makes it read as zero without
+ * touching it; with locked memory (-overcommit mem-lock) that fails and
+ * the pages that are not zero are cleared one by one.
+ */
+static void ram_zero(MachineState *ms, uint64_t first, uint64_t last)
+{
+    uint8_t *start = ms->ram + first * PAGE_SIZE;
+
+    if (first >= last ||
+        madvise(start, (last - first) * PAGE_SIZE, MADV_DONTNEED) == 0) {
+        return;
+    }
+    for (uint64_t z = first; z < last; z++) {
+        uint8_t *d = ms->ram + z * PAGE_SIZE;
+        if (!page_is_zero(d)) {
+            memset(d, 0, PAGE_SIZE);
+        }
+    }
+}
+
 static void ram_save(void *opaque, GByteArray *out)
 {
     MachineState *ms = opaque;
@@ -127,13 +149,7 @@ static bool ram_load(void *opaque, VMLoad *in, bool apply, GError **errp)
         }
         in->pos += PAGE_SIZE;
         if (apply) {
-            /* the pages in between were zero when saved */
-            for (uint64_t z = next; z < page; z++) {
-                uint8_t *d = ms->ram + z * PAGE_SIZE;
-                if (!page_is_zero(d)) {
-                    memset(d, 0, PAGE_SIZE);
-                }
-            }
+            ram_zero(ms, next, page);
             memcpy(ms->ram + page * PAGE_SIZE, src, PAGE_SIZE);
         }
         next = page + 1;
@@ -141,11 +157,8 @@ static bool ram_load(void *opaque, VMLoad *in, bool apply, GError **errp)
     if (!vms_load_done(in, "ram", errp)) {
         return false;
     }
-    for (uint64_t z = next; apply && z < pages; z++) {
-        uint8_t *d = ms->ram + z * PAGE_SIZE;
-        if (!page_is_zero(d)) {
-            memset(d, 0, PAGE_SIZE);
-        }
+    if (apply) {
+        ram_zero(ms, next, pages);
     }
     return true;
 }
