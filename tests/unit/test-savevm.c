@@ -6,7 +6,9 @@
  */
 #include "migration/savevm.h"
 #include "hw/boards.h"
+#include "hw/qdev.h"
 #include "qemu/error-report.h"
+#include "qemu/option.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -170,6 +172,50 @@ static void test_mismatch_refused(void)
     machine_free(old);
 }
 
+static bool fake_create(MachineState *ms, QemuOpts *opts, GError **errp)
+{
+    return true;
+}
+
+static const DeviceInfo fake_unmigratable = {
+    .name = "fake-unmigratable", .bus = "isa", .desc = "test",
+    .create = fake_create,
+};
+static const DeviceInfo fake_migratable = {
+    .name = "fake-migratable", .bus = "isa", .desc = "test",
+    .create = fake_create, .migratable = true,
+};
+
+/* A -device model that does not say it is migratable blocks migrate. */
+static void test_blocker(void)
+{
+    MachineState *ms = g_new0(MachineState, 1);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QemuOpts) ok = qemu_opts_parse("fake-migratable", "driver",
+                                             &err);
+    g_autoptr(QemuOpts) bad = qemu_opts_parse("fake-unmigratable,id=d1",
+                                              "driver", &err);
+
+    device_register(&fake_unmigratable);
+    device_register(&fake_migratable);
+    g_assert_true(qdev_device_add(ms, ok, &err));
+    g_assert_null(ms->migration_blockers);
+    g_assert_true(qdev_device_add(ms, bad, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(ms->migration_blockers->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(ms->migration_blockers, 0), ==,
+                    "device 'fake-unmigratable' (id 'd1') does not support "
+                    "migration");
+    g_ptr_array_unref(ms->migration_blockers);
+    for (guint i = 0; i < ms->peripherals->len; i++) {
+        MachinePeripheral *p = g_ptr_array_index(ms->peripherals, i);
+        g_free(p->id);
+        g_free(p);
+    }
+    g_ptr_array_unref(ms->peripherals);
+    g_free(ms);
+}
+
 static void test_crc32(void)
 {
     /* the standard check value of CRC-32/ISO-HDLC */
@@ -185,5 +231,6 @@ int main(int argc, char **argv)
     g_test_add_func("/savevm/damage-refused", test_damage_refused);
     g_test_add_func("/savevm/mismatch-refused", test_mismatch_refused);
     g_test_add_func("/savevm/crc32", test_crc32);
+    g_test_add_func("/savevm/blocker", test_blocker);
     return g_test_run();
 }
