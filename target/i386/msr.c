@@ -9,6 +9,8 @@
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
 
+#include <string.h>
+
 typedef enum X86MSRGate {
     GATE_ALWAYS,
     GATE_PMU,           /* architectural PMU (CPUID.0AH) */
@@ -162,7 +164,8 @@ struct kvm_msrs *x86_msr_list(const X86PMUConfig *pmu,
     for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {
         const X86MSRInfo *m = &x86_msr_table[i];
 
-        if (!gate_holds(m, pmu) || (use == X86_MSR_SAVE && m->config)) {
+        if (!gate_holds(m, pmu) || (use == X86_MSR_SAVE && m->config) ||
+            (use == X86_MSR_CONFIG && !m->config)) {
             continue;
         }
         for (unsigned n = 0; n < count_of(m, pmu); n++) {
@@ -175,7 +178,7 @@ struct kvm_msrs *x86_msr_list(const X86PMUConfig *pmu,
             }
             msrs->entries[msrs->nmsrs].index = index;
             msrs->entries[msrs->nmsrs].data =
-                use == X86_MSR_RESET ? reset_of(m, pmu) : 0;
+                use == X86_MSR_SAVE ? 0 : reset_of(m, pmu);
             msrs->nmsrs++;
         }
     }
@@ -187,6 +190,9 @@ struct kvm_msrs *x86_msr_restore_list(const struct kvm_msrs *saved,
                                       const X86HostCaps *caps, GError **errp)
 {
     g_autofree struct kvm_msrs *want = x86_msr_list(pmu, caps, X86_MSR_SAVE);
+    g_autofree struct kvm_msrs *config = x86_msr_list(pmu, caps,
+                                                      X86_MSR_CONFIG);
+    struct kvm_msrs *put;
 
     for (uint32_t i = 0; i < want->nmsrs; i++) {
         uint32_t j;
@@ -222,7 +228,14 @@ struct kvm_msrs *x86_msr_restore_list(const struct kvm_msrs *saved,
             }
         }
     }
-    return g_steal_pointer(&want);
+    put = QEMU_FLEX_NEW0(struct kvm_msrs, entries,
+                         (size_t)config->nmsrs + want->nmsrs);
+    memcpy(put->entries, config->entries,
+           config->nmsrs * sizeof(put->entries[0]));
+    memcpy(put->entries + config->nmsrs, want->entries,
+           want->nmsrs * sizeof(put->entries[0]));
+    put->nmsrs = config->nmsrs + want->nmsrs;
+    return put;
 }
 
 char *x86_msr_name(uint32_t index)

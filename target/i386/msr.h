@@ -20,6 +20,7 @@
 typedef enum X86MSRUse {
     X86_MSR_RESET,      /* every MSR the vCPU has, with its reset value */
     X86_MSR_SAVE,       /* the guest state among them (values left 0) */
+    X86_MSR_CONFIG,     /* the others: set from -cpu (reset values) */
 } X86MSRUse;
 
 /*
@@ -33,8 +34,10 @@ struct kvm_msrs *x86_msr_list(const X86PMUConfig *pmu,
                               const X86HostCaps *caps, X86MSRUse use);
 /*
  * The KVM_SET_MSRS list that restores @saved (a X86_MSR_SAVE list with
- * values) into a vCPU with this PMU on this host, values untouched (so
- * PEBS_ENABLE's fixed-counter bits 32+ survive).  An MSR the vCPU does not
+ * values) into a vCPU with this PMU on this host: first the X86_MSR_CONFIG
+ * ones (IA32_PERF_CAPABILITIES: a restored vCPU never goes through reset),
+ * then the saved values untouched (so PEBS_ENABLE's fixed-counter bits
+ * 32+ survive).  An MSR the vCPU does not
  * have, or one of its saved MSRs missing, is an error naming it: the
  * state was saved with another -cpu or on another host.
  */

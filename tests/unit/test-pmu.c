@@ -474,6 +474,10 @@ static void test_restore_list(void)
     }
     put = x86_msr_restore_list(saved, &b.pmu, &b.caps, &err);
     g_assert_no_error(err);
+    /* a restored vCPU gets its -cpu's PERF_CAPABILITIES first */
+    g_assert_cmphex(put->entries[0].index, ==, MSR_IA32_PERF_CAPABILITIES);
+    g_assert_cmphex(put->entries[0].data, ==, 0x44c0);
+    g_assert_cmpuint(put->nmsrs, ==, saved->nmsrs + 1);
     for (uint32_t i = 0; i < put->nmsrs; i++) {
         if (put->entries[i].index == MSR_IA32_PEBS_ENABLE) {
             g_assert_cmphex(put->entries[i].data, ==, 0x0000000100000001ull);
