@@ -199,6 +199,10 @@ QMP_HANDLER(qmp_qom_list);
 QMP_HANDLER(qmp_qom_get);
 /* hmp.c */
 QMP_HANDLER(qmp_human_monitor_command);
+/* qmp-cmds-migration.c */
+QMP_HANDLER(qmp_migrate);
+QMP_HANDLER(qmp_migrate_incoming);
+QMP_HANDLER(qmp_query_migrate);
 /* target/i386/monitor.c */
 QMP_HANDLER(qmp_query_target);
 QMP_HANDLER(qmp_query_cpu_definitions);

@@ -30,6 +30,9 @@
     /* "events" is the one libvirt sets; we have no migration to tune */ \
     { "capability", QAPI_ENUM("events") }, { "state", &qapi_bool })
 
+#define MIGRATION_STATUS \
+    QAPI_ENUM("none", "setup", "active", "completed", "failed")
+
 static const char *runstate_value(int i)
 {
     const char *name = runstate_name(i);
@@ -180,6 +183,16 @@ const QmpCommand qmp_commands[] = {
     { "migrate-set-capabilities", qmp_migrate_set_capabilities,
       QAPI_OBJECT({ "capabilities", QAPI_ARRAY(MIGRATION_CAPABILITY_STATUS) }),
       &qapi_empty },
+
+    /* migration (qmp-cmds-migration.c): file: and exec: streams */
+    { "migrate", qmp_migrate,
+      QAPI_OBJECT({ "uri", &qapi_str }, QAPI_OPT("detach", &qapi_bool)),
+      &qapi_empty },
+    { "migrate-incoming", qmp_migrate_incoming,
+      QAPI_OBJECT({ "uri", &qapi_str }), &qapi_empty },
+    { "query-migrate", qmp_query_migrate, NULL,
+      QAPI_OBJECT(QAPI_OPT("status", MIGRATION_STATUS),
+                  QAPI_OPT("error-desc", &qapi_str)) },
 };
 const size_t qmp_commands_nr = G_N_ELEMENTS(qmp_commands);
 
@@ -191,6 +204,7 @@ const QmpEvent qmp_events[] = {
     { "POWERDOWN", NULL },
     { "RESET", SHUTDOWN_EVENT_DATA },
     { "SHUTDOWN", SHUTDOWN_EVENT_DATA },
+    { "MIGRATION", QAPI_OBJECT({ "status", MIGRATION_STATUS }) },
 };
 const size_t qmp_events_nr = G_N_ELEMENTS(qmp_events);
 

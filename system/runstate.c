@@ -15,6 +15,9 @@ const char *runstate_name(RunState s)
     case RUN_STATE_PAUSED: return "paused";
     case RUN_STATE_SHUTDOWN: return "shutdown";
     case RUN_STATE_INTERNAL_ERROR: return "internal-error";
+    case RUN_STATE_INMIGRATE: return "inmigrate";
+    case RUN_STATE_FINISH_MIGRATE: return "finish-migrate";
+    case RUN_STATE_POSTMIGRATE: return "postmigrate";
     }
     return "unknown";
 }

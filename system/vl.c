@@ -18,6 +18,7 @@
 #include "qom/object.h"
 #include "qemu/osdep.h"
 #include "qemu/timer.h"
+#include "migration/migration.h"
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/option.h"
@@ -68,6 +69,7 @@ typedef struct VLConfig {
     bool mem_lock;
     bool mem_prealloc;
     SandboxConfig sandbox;
+    const char *incoming;    /* -incoming file:PATH, exec:CMD or defer */
 } VLConfig;
 
 typedef struct QEMUOption {
@@ -412,6 +414,14 @@ static bool opt_add_fd(VLConfig *cfg, const char *arg, GError **errp)
            qemu_add_fd(set, fd, NULL, errp);
 }
 
+static bool opt_incoming(VLConfig *cfg, const char *arg, GError **errp)
+{
+    if (strcmp(arg, "defer") && !migration_uri_valid(arg, errp)) {
+        return false;
+    }
+    return opt_string(&cfg->incoming, arg);
+}
+
 static bool opt_uuid(VLConfig *cfg, const char *arg, GError **errp)
 {
     if (!g_uuid_string_is_valid(arg)) {
@@ -568,6 +578,7 @@ static const QEMUOption qemu_options[] = {
     { "object", "type,id=id[,prop=value...]", "create an object: secret, memory-backend-ram, sev-guest ('-object help')", opt_object },
     { "add-fd", "fd=fd,set=set[,opaque=text]", "add an inherited file descriptor to fd set; open it as /dev/fdset/set", opt_add_fd },
     { "uuid", "uuid", "the machine's UUID (fw_cfg, QMP)", opt_uuid },
+    { "incoming", "file:path|exec:cmd|defer", "restore the state saved by QMP 'migrate' (defer: wait for 'migrate-incoming')", opt_incoming },
     { "rtc", "base=utc|localtime|date[,clock=host][,driftfix=none|slew]", "RTC start time (clock and driftfix accepted without effect)", opt_rtc },
     { "overcommit", "mem-lock=on|off[,cpu-pm=on|off]", "lock guest RAM in host memory (cpu-pm accepted without effect)", opt_overcommit },
     { "mem-prealloc", NULL, "fault in all guest RAM at start-up (fails if the host has too little)", opt_mem_prealloc },
@@ -1258,6 +1269,7 @@ int main(int argc, char **argv)
         uuid_parse_bytes(cfg.uuid, ms->uuid);
     }
     ms->accel = accel;
+    migration_init(ms);     /* the clock and RAM sections come first */
     if (!accel->init(ms, &err) ||
         (cfg.cgs && !sev_machine_init(ms, cfg.cgs, &err))) {
         error_report_err(g_steal_pointer(&err));
@@ -1317,7 +1329,13 @@ int main(int argc, char **argv)
     }
     mls.ms = ms;
     g_unix_fd_add(wakeup_fd, G_IO_IN, main_loop_wakeup, &mls);
-    if (!cfg.start_paused) {
+    if (cfg.incoming) {
+        if (!migration_incoming_start(ms, cfg.incoming, !cfg.start_paused,
+                                      &err)) {
+            error_report("load of migration failed: %s", err->message);
+            exit(1);
+        }
+    } else if (!cfg.start_paused) {
         if (vm_prepare_start(ms, &err)) {
             vm_start(ms);
         } else {

@@ -46,7 +46,16 @@ int64_t qemu_clock_get_ns(void)
     if (__atomic_load_n(&manual, __ATOMIC_ACQUIRE)) {
         return __atomic_load_n(&manual_ns, __ATOMIC_ACQUIRE);
     }
-    return host_monotonic_ns() - start_ns;
+    return host_monotonic_ns() - __atomic_load_n(&start_ns, __ATOMIC_ACQUIRE);
+}
+
+void qemu_clock_set_ns(int64_t ns)
+{
+    if (__atomic_load_n(&manual, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&manual_ns, ns, __ATOMIC_RELEASE);
+    } else {
+        __atomic_store_n(&start_ns, host_monotonic_ns() - ns, __ATOMIC_RELEASE);
+    }
 }
 
 void qemu_clock_set_manual(void)

@@ -11,6 +11,7 @@
  */
 #include "hw/acpi/pm.h"
 #include "hw/i386/acpi-build.h"
+#include "migration/vmstate.h"
 #include "qemu/log.h"
 #include "qemu/timer.h"
 
@@ -159,6 +160,47 @@ void acpi_pm_powerdown_request(ACPIPMState *s)
     g_mutex_unlock(&s->lock);
 }
 
+/* ---- save/restore: the registers and the timer's next edge --------------- */
+
+static void pm_save(void *opaque, GByteArray *out)
+{
+    ACPIPMState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    vms_put_u16(out, s->sts);
+    vms_put_u16(out, s->en);
+    vms_put_u16(out, s->cnt);
+    vms_put_u64(out, timer_expire_time_ns(s->tmr_timer));
+    g_mutex_unlock(&s->lock);
+}
+
+static bool pm_load(void *opaque, VMLoad *in, bool apply, GError **errp)
+{
+    ACPIPMState *s = opaque;
+    uint16_t sts = vms_get_u16(in), en = vms_get_u16(in);
+    uint16_t cnt = vms_get_u16(in);
+    int64_t expire = vms_get_u64(in);
+
+    if (!vms_load_done(in, "acpi-pm", errp)) {
+        return false;
+    }
+    if (!apply) {
+        return true;
+    }
+    g_mutex_lock(&s->lock);
+    s->sts = sts;
+    s->en = en;
+    s->cnt = cnt;
+    if (expire >= 0) {
+        timer_mod(s->tmr_timer, expire);
+    } else {
+        pm_tmr_arm(s);
+    }
+    pm_update_sci(s);
+    g_mutex_unlock(&s->lock);
+    return true;
+}
+
 ACPIPMState *acpi_pm_new(MachineState *ms, uint16_t base, qemu_irq sci,
                          GError **errp)
 {
@@ -175,5 +217,6 @@ ACPIPMState *acpi_pm_new(MachineState *ms, uint16_t base, qemu_irq sci,
     pm_tmr_arm(s);
     /* the counter and its timer run on through a reset */
     qemu_register_reset(ms, pm_reset, s);
+    vmstate_register(ms, "acpi-pm", 0, 1, pm_save, pm_load, s);
     return s;
 }

@@ -67,5 +67,6 @@ static const DeviceInfo debugcon_info = {
     .bus = "isa",
     .desc = "ISA debug console (port 0xe9)",
     .create = debugcon_create,
+    .migratable = true,         /* no guest-visible state to move */
 };
 DEVICE_REGISTER(debugcon_info)

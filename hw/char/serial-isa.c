@@ -39,6 +39,7 @@ bool isa_serial_create(MachineState *ms, unsigned index, uint32_t iobase,
         return false;
     }
     qemu_register_reset(ms, serial_reset, s);
+    vmstate_register(ms, "serial", iobase, 1, serial_save, serial_load, s);
     return true;
 }
 
@@ -76,5 +77,6 @@ static const DeviceInfo isa_serial_info = {
     .bus = "isa",
     .desc = "16550A UART (index 0-3: COM1-COM4)",
     .create = isa_serial_device_create,
+    .migratable = true,
 };
 DEVICE_REGISTER(isa_serial_info)

@@ -14,6 +14,7 @@
  * lone key press only ever raises the timeout interrupt.
  */
 #include "hw/char/serial.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/timer.h"
 
@@ -429,6 +430,83 @@ void serial_reset(void *opaque)
     rx_clear(s);
     serial_update_irq(s);
     g_mutex_unlock(&s->lock);
+}
+
+/* ---- save/restore ------------------------------------------------------- */
+
+void serial_save(void *opaque, GByteArray *out)
+{
+    SerialState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    vms_put_u16(out, s->divider);
+    vms_put_u8(out, s->ier);
+    vms_put_u8(out, s->fcr);
+    vms_put_u8(out, s->lcr);
+    vms_put_u8(out, s->mcr);
+    vms_put_u8(out, s->lsr);
+    vms_put_u8(out, s->msr);
+    vms_put_u8(out, s->scr);
+    vms_put_u8(out, s->rbr);
+    vms_put_u8(out, s->thr_ipending);
+    vms_put_u8(out, s->timeout_ipending);
+    vms_put_bytes(out, s->rx_fifo, FIFO_SIZE);
+    vms_put_u8(out, s->rx_head);
+    vms_put_u8(out, s->rx_count);
+    vms_put_u64(out, timer_expire_time_ns(s->timeout_timer));
+    g_mutex_unlock(&s->lock);
+}
+
+bool serial_load(void *opaque, VMLoad *in, bool apply, GError **errp)
+{
+    SerialState *s = opaque;
+    uint16_t divider = vms_get_u16(in);
+    uint8_t ier = vms_get_u8(in), fcr = vms_get_u8(in), lcr = vms_get_u8(in);
+    uint8_t mcr = vms_get_u8(in), lsr = vms_get_u8(in), msr = vms_get_u8(in);
+    uint8_t scr = vms_get_u8(in), rbr = vms_get_u8(in);
+    bool thr_ipending = vms_get_bool(in), timeout_ipending = vms_get_bool(in);
+    uint8_t fifo[FIFO_SIZE];
+    unsigned head, count;
+    int64_t expire;
+
+    vms_get_bytes(in, fifo, FIFO_SIZE);
+    head = vms_get_u8(in);
+    count = vms_get_u8(in);
+    expire = vms_get_u64(in);
+    if (!vms_load_done(in, "serial", errp)) {
+        return false;
+    }
+    if (head >= FIFO_SIZE || count > FIFO_SIZE) {
+        error_setg(errp, "receive FIFO head %u / count %u out of range",
+                   head, count);
+        return false;
+    }
+    if (!apply) {
+        return true;
+    }
+    g_mutex_lock(&s->lock);
+    s->divider = divider;
+    s->ier = ier;
+    s->fcr = fcr;
+    s->lcr = lcr;
+    s->mcr = mcr;
+    s->lsr = lsr;
+    s->msr = msr;
+    s->scr = scr;
+    s->rbr = rbr;
+    s->thr_ipending = thr_ipending;
+    s->timeout_ipending = timeout_ipending;
+    memcpy(s->rx_fifo, fifo, FIFO_SIZE);
+    s->rx_head = head;
+    s->rx_count = count;
+    if (expire >= 0) {
+        timer_mod(s->timeout_timer, expire);
+    } else {
+        timer_del(s->timeout_timer);
+    }
+    serial_update_irq(s);       /* IIR and the line from the registers */
+    g_mutex_unlock(&s->lock);
+    return true;
 }
 
 SerialState *serial_new(IOBus *bus, uint64_t base, qemu_irq irq,

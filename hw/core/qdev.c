@@ -4,6 +4,7 @@
 #include "hw/qdev.h"
 #include "qemu/error-report.h"
 #include "hw/boards.h"
+#include "migration/vmstate.h"
 
 #include <string.h>
 
@@ -100,6 +101,12 @@ bool qdev_device_add(MachineState *ms, QemuOpts *opts, GError **errp)
     }
     if (!d->create(ms, opts, errp)) {
         return false;
+    }
+    if (!d->migratable) {
+        g_autofree char *why = g_strdup_printf(
+            "device '%s'%s%s%s does not support migration", d->name,
+            id ? " (id '" : "", id ? id : "", id ? "')" : "");
+        migrate_add_blocker(ms, why);
     }
     if (id) {
         MachinePeripheral *p = g_new0(MachinePeripheral, 1);

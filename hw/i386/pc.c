@@ -11,6 +11,7 @@
 #include "hw/acpi/pm.h"
 #include "hw/char/serial.h"
 #include "hw/nvram/fw_cfg.h"
+#include "migration/vmstate.h"
 #include "system/accel.h"
 #include "system/kvm.h"
 #include "target/i386/cpu.h"
@@ -285,6 +286,7 @@ static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
         return false;
     }
     qemu_register_reset(ms, fw_cfg_reset, fw);
+    vmstate_register(ms, "fw_cfg", 0, 1, fw_cfg_save, fw_cfg_load, fw);
     return true;
 }
 

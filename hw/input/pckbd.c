@@ -55,6 +55,7 @@ static const IOBusOps kbd_status_ops = {
     .max_access = 1,
 };
 
+/* No state (the ports read constants): nothing to save or restore. */
 bool pc_kbd_reset_init(MachineState *ms, GError **errp)
 {
     /* (0x61 is the in-kernel PIT's speaker port, KVM handles it) */

@@ -50,5 +50,6 @@ static const DeviceInfo debug_exit_info = {
     .bus = "isa",
     .desc = "exit the VMM with status (value << 1) | 1",
     .create = debug_exit_create,
+    .migratable = true,         /* no guest-visible state to move */
 };
 DEVICE_REGISTER(debug_exit_info)

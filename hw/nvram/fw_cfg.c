@@ -319,6 +319,41 @@ bool fw_cfg_init_io(FWCfgState *s, IOBus *bus, GError **errp)
                            "fw_cfg-dma", errp));
 }
 
+/*
+ * Save/restore: the items come from the command line, which the
+ * destination has too; what moves is where the guest is reading.
+ */
+void fw_cfg_save(void *opaque, GByteArray *out)
+{
+    FWCfgState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    vms_put_u16(out, s->cur_key);
+    vms_put_u32(out, s->cur_offset);
+    vms_put_u64(out, s->dma_addr);
+    g_mutex_unlock(&s->lock);
+}
+
+bool fw_cfg_load(void *opaque, VMLoad *in, bool apply, GError **errp)
+{
+    FWCfgState *s = opaque;
+    uint16_t key = vms_get_u16(in);
+    uint32_t offset = vms_get_u32(in);
+    uint64_t dma_addr = vms_get_u64(in);
+
+    if (!vms_load_done(in, "fw_cfg", errp)) {
+        return false;
+    }
+    if (apply) {
+        g_mutex_lock(&s->lock);
+        s->cur_key = key;
+        s->cur_offset = offset;
+        s->dma_addr = dma_addr;
+        g_mutex_unlock(&s->lock);
+    }
+    return true;
+}
+
 void fw_cfg_reset(void *opaque)
 {
     FWCfgState *s = opaque;

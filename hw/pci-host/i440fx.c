@@ -6,6 +6,7 @@
  * Only the host bridge (00:00.0) exists for now.
  */
 #include "hw/i386/pc.h"
+#include "migration/vmstate.h"
 #include "qemu/bswap.h"
 #include "qemu/log.h"
 
@@ -103,6 +104,38 @@ static void i440fx_reset(void *opaque)
     g_mutex_unlock(&s->lock);
 }
 
+static void i440fx_save(void *opaque, GByteArray *out)
+{
+    I440FXState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    vms_put_u32(out, s->config_addr);
+    vms_put_u8(out, s->rcr);
+    vms_put_bytes(out, s->host_config, sizeof(s->host_config));
+    g_mutex_unlock(&s->lock);
+}
+
+static bool i440fx_load(void *opaque, VMLoad *in, bool apply, GError **errp)
+{
+    I440FXState *s = opaque;
+    uint32_t config_addr = vms_get_u32(in);
+    uint8_t rcr = vms_get_u8(in);
+    uint8_t config[sizeof(s->host_config)];
+
+    vms_get_bytes(in, config, sizeof(config));
+    if (!vms_load_done(in, "i440fx", errp)) {
+        return false;
+    }
+    if (apply) {
+        g_mutex_lock(&s->lock);
+        s->config_addr = config_addr;
+        s->rcr = rcr;
+        memcpy(s->host_config, config, sizeof(config));
+        g_mutex_unlock(&s->lock);
+    }
+    return true;
+}
+
 bool pc_i440fx_init(MachineState *ms, GError **errp)
 {
     I440FXState *s = g_new0(I440FXState, 1);
@@ -121,5 +154,6 @@ bool pc_i440fx_init(MachineState *ms, GError **errp)
         return false;
     }
     qemu_register_reset(ms, i440fx_reset, s);
+    vmstate_register(ms, "i440fx", 0, 1, i440fx_save, i440fx_load, s);
     return true;
 }

@@ -17,6 +17,8 @@
  * C is read.
  */
 #include "hw/i386/pc.h"
+#include "migration/vmstate.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/timer.h"
 
@@ -490,6 +492,74 @@ static void rtc_reset(void *opaque)
     g_mutex_unlock(&s->lock);
 }
 
+/* ---- save/restore: the CMOS, the clock's base and both timers ------------ */
+
+static void rtc_save(void *opaque, GByteArray *out)
+{
+    RTCState *s = opaque;
+
+    g_mutex_lock(&s->lock);
+    vms_put_u8(out, s->index);
+    vms_put_bytes(out, s->cmos, sizeof(s->cmos));
+    vms_put_u64(out, s->base_ns);
+    vms_put_u8(out, s->irq_level);
+    vms_put_u32(out, s->period);
+    vms_put_u64(out, s->next_periodic);
+    vms_put_u64(out, timer_expire_time_ns(s->update_timer));
+    vms_put_u64(out, timer_expire_time_ns(s->periodic_timer));
+    g_mutex_unlock(&s->lock);
+}
+
+static void rearm(QEMUTimer *t, int64_t expire)
+{
+    if (expire >= 0) {
+        timer_mod(t, expire);
+    } else {
+        timer_del(t);
+    }
+}
+
+static bool rtc_load(void *opaque, VMLoad *in, bool apply, GError **errp)
+{
+    RTCState *s = opaque;
+    uint8_t index = vms_get_u8(in);
+    uint8_t cmos[sizeof(s->cmos)];
+    int64_t base_ns, next_periodic, update_at, periodic_at;
+    bool irq_level;
+    uint32_t period;
+
+    vms_get_bytes(in, cmos, sizeof(cmos));
+    base_ns = vms_get_u64(in);
+    irq_level = vms_get_bool(in);
+    period = vms_get_u32(in);
+    next_periodic = vms_get_u64(in);
+    update_at = vms_get_u64(in);
+    periodic_at = vms_get_u64(in);
+    if (!vms_load_done(in, "rtc", errp)) {
+        return false;
+    }
+    if (index >= sizeof(cmos)) {
+        error_setg(errp, "CMOS index %u out of range", index);
+        return false;
+    }
+    if (!apply) {
+        return true;
+    }
+    g_mutex_lock(&s->lock);
+    s->index = index;
+    memcpy(s->cmos, cmos, sizeof(cmos));
+    s->base_ns = base_ns;
+    s->period = period;
+    s->next_periodic = next_periodic;
+    rearm(s->update_timer, update_at);
+    rearm(s->periodic_timer, periodic_at);
+    /* the new process's line is low: drive it as it was */
+    s->irq_level = irq_level;
+    qemu_set_irq(s->irq, irq_level);
+    g_mutex_unlock(&s->lock);
+    return true;
+}
+
 bool pc_cmos_init(MachineState *ms, GError **errp)
 {
     RTCState *s = g_new0(RTCState, 1);
@@ -511,5 +581,6 @@ bool pc_cmos_init(MachineState *ms, GError **errp)
     rtc_arm_update(s);
     /* NVRAM survives reset; only the control state goes back */
     qemu_register_reset(ms, rtc_reset, s);
+    vmstate_register(ms, "rtc", 0, 1, rtc_save, rtc_load, s);
     return true;
 }

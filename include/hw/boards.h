@@ -85,6 +85,8 @@ struct MachineState {
     int wakeup_fd;              /* eventfd: wakes the main loop */
 
     GArray *reset_handlers;     /* {handler, opaque}, called in order */
+    GArray *vmstate;            /* VMStateEntry: saved/loaded in order */
+    GPtrArray *migration_blockers;  /* why "migrate" is refused */
     GPtrArray *peripherals;     /* MachinePeripheral: -device with an id */
     void *arch;                 /* e.g. PCMachineState */
 

@@ -22,6 +22,11 @@ typedef struct DeviceInfo {
     const char *desc;
     /* NULL for models the machine creates itself */
     bool (*create)(MachineState *ms, QemuOpts *opts, GError **errp);
+    /*
+     * It registers its state for save/restore (migration/vmstate.h).  A
+     * -device without it blocks "migrate", naming itself.
+     */
+    bool migratable;
 } DeviceInfo;
 
 void device_register(const DeviceInfo *info);

@@ -27,6 +27,11 @@
 typedef struct QEMUTimer QEMUTimer;
 
 int64_t qemu_clock_get_ns(void);
+/*
+ * Incoming migration: the clock goes on from ns, the value it had when
+ * the state was saved (armed timers keep their expiries: re-arm them).
+ */
+void qemu_clock_set_ns(int64_t ns);
 /* qtest: from now on the clock only moves by qemu_clock_advance_to(). */
 void qemu_clock_set_manual(void);
 /*

@@ -19,6 +19,9 @@ typedef enum RunState {
     RUN_STATE_PAUSED,
     RUN_STATE_SHUTDOWN,      /* guest shut down with -no-shutdown */
     RUN_STATE_INTERNAL_ERROR,
+    RUN_STATE_INMIGRATE,     /* -incoming: waiting for the state */
+    RUN_STATE_FINISH_MIGRATE,/* stopped, being saved */
+    RUN_STATE_POSTMIGRATE,   /* saved: paused, "cont" runs it again */
 } RunState;
 
 /* QMP's names: "running", "paused", ... */

@@ -42,6 +42,7 @@ typedef enum FeatureWord {
     FEAT_XSAVE_COMP_LO,
     FEAT_XSAVE_COMP_HI,
     FEAT_14_0_ECX,
+    FEAT_PERF_CAPS,         /* an MSR word: IA32_PERF_CAPABILITIES[31:0] */
     FEATURE_WORDS,
 } FeatureWord;
 
@@ -50,6 +51,7 @@ typedef uint32_t FeatureWordArray[FEATURE_WORDS];
 typedef struct FeatureWordInfo {
     uint32_t leaf, subleaf;
     int reg;
+    uint32_t msr;               /* non-zero: the word is this MSR, not CPUID */
     const char *names[32];
     uint32_t no_autoenable;     /* host/max leave these off */
 } FeatureWordInfo;
@@ -58,6 +60,9 @@ typedef struct FeatureWordInfo {
 #define CPUID_PSE36             BIT(17)
 #define CPUID_SSE               BIT(25)
 #define CPUID_HT                BIT(28)
+#define CPUID_DTS               BIT(21)     /* "ds": debug store */
+#define CPUID_EXT_DTES64        BIT(2)
+#define CPUID_EXT_MONITOR       BIT(3)
 #define CPUID_EXT_PDCM          BIT(15)
 #define CPUID_EXT_TSC_DEADLINE  BIT(24)
 #define CPUID_EXT_XSAVE         BIT(26)
@@ -214,7 +219,46 @@ static const FeatureWordInfo feature_word_info[FEATURE_WORDS] = {
         .leaf = 0x14, .subleaf = 0, .reg = R_ECX,
         .names = { [31] = "intel-pt-lip" },
     },
+    /*
+     * IA32_PERF_CAPABILITIES (SDM vol. 4, table 2-2, MSR 345H; vol. 3B
+     * 18.4.4.2 "PEBS Record Format"): [5:0] LBR format, 6 PEBS trap,
+     * 7 PEBS saves arch regs, [11:8] PEBS record format, 13 full-width
+     * counter writes, 14 PEBS baseline (adaptive PEBS), 17 PEBS timing
+     * info (Linux msr-index.h PERF_CAP_PEBS_TIMING_INFO).  The two
+     * formats are numbers, set by lbr-fmt= and pebs-fmt=.
+     */
+    [FEAT_PERF_CAPS] = {
+        .msr = 0x345,
+        .names = {
+            [6] = "pebs-trap", [7] = "pebs-arch-reg",
+            [13] = "full-width-write", [14] = "pebs-baseline",
+            [17] = "pebs-timing-info",
+        },
+    },
 };
+
+#define PERF_CAP_LBR_FMT        0x3fu
+#define PERF_CAP_PEBS_TRAP      BIT(6)
+#define PERF_CAP_PEBS_ARCH_REG  BIT(7)
+#define PERF_CAP_PEBS_FMT_SHIFT 8
+#define PERF_CAP_PEBS_FMT       (0xfu << PERF_CAP_PEBS_FMT_SHIFT)
+#define PERF_CAP_PEBS_BASELINE  BIT(14)
+#define PERF_CAP_PEBS_TIMING    BIT(17)
+/* the named PEBS bits; KVM's PERF_CAP_PEBS_MASK is these plus the format */
+#define PERF_CAP_PEBS_BITS      (PERF_CAP_PEBS_TRAP | PERF_CAP_PEBS_ARCH_REG | \
+                                 PERF_CAP_PEBS_BASELINE | PERF_CAP_PEBS_TIMING)
+
+/*
+ * IA32_MISC_ENABLE (SDM vol. 4, table 2-2, MSR 1A0H).  KVM leaves the
+ * value to userspace (Linux 9fc222967a39, "KVM: x86: Give host userspace
+ * full control of MSR_IA32_MISC_ENABLES"), so the bits describing the
+ * PMU are composed here from the guest's features.
+ */
+#define MISC_ENABLE_FAST_STRING     BIT(0)
+#define MISC_ENABLE_EMON            BIT(7)      /* perf monitoring available */
+#define MISC_ENABLE_BTS_UNAVAIL     BIT(11)
+#define MISC_ENABLE_PEBS_UNAVAIL    BIT(12)
+#define MISC_ENABLE_MWAIT           BIT(18)     /* ENABLE MONITOR FSM */
 
 /* Which feature turns on each XSAVE state component (by component number). */
 static const struct {
@@ -244,6 +288,8 @@ static const struct {
     { FEAT_7_0_EBX, CPUID_7_0_EBX_INTEL_PT, FEAT_14_0_ECX, ~0u },
     { FEAT_8000_0001_ECX, CPUID_EXT3_SVM, FEAT_SVM, ~0u },
     { FEAT_7_0_EBX, CPUID_7_0_EBX_SGX, FEAT_7_0_ECX, CPUID_7_0_ECX_SGXLC },
+    /* the MSR exists only with PDCM (SDM vol. 4, table 2-2, 345H) */
+    { FEAT_1_ECX, CPUID_EXT_PDCM, FEAT_PERF_CAPS, ~0u },
 };
 
 /* Other spellings QEMU accepts (after '_' has become '-'). */
@@ -390,6 +436,8 @@ struct X86CPUDef {
     int64_t level, xlevel;          /* -1: the model's, raised as needed */
     bool check, enforce;
     int pmu;                        /* -1: on for host/max only */
+    int pebs;                       /* -1: on for host/max if the host has it */
+    int pebs_fmt, lbr_fmt;          /* -1: the host's (host/max) or none */
 };
 
 /* ---- names ---- */
@@ -550,10 +598,15 @@ static bool parse_prop(X86CPUDef *def, const char *prop, const char *val,
         ok = qemu_parse_bool(prop, val, &def->enforce, errp);
     } else if (!strcmp(prop, "check")) {
         ok = qemu_parse_bool(prop, val, &def->check, errp);
-    } else if (!strcmp(prop, "pmu")) {
+    } else if (!strcmp(prop, "pmu") || !strcmp(prop, "pebs")) {
         bool on;
+        int *dst = prop[1] == 'm' ? &def->pmu : &def->pebs;
         ok = qemu_parse_bool(prop, val, &on, errp);
-        def->pmu = ok ? on : def->pmu;
+        *dst = ok ? on : *dst;
+    } else if (!strcmp(prop, "pebs-fmt")) {
+        ok = parse_int_prop(prop, val, 0xf, &def->pebs_fmt, errp);
+    } else if (!strcmp(prop, "lbr-fmt")) {
+        ok = parse_int_prop(prop, val, PERF_CAP_LBR_FMT, &def->lbr_fmt, errp);
     } else {
         ok = parse_feature_prop(def, prop, val, errp);
     }
@@ -610,7 +663,7 @@ X86CPUDef *x86_cpu_parse(const char *spec, GError **errp)
     def->family = def->model_nr = def->stepping = -1;
     def->level = def->xlevel = -1;
     def->check = true;
-    def->pmu = -1;
+    def->pmu = def->pebs = def->pebs_fmt = def->lbr_fmt = -1;
 
     for (size_t i = 1; i < opts->nr; i++) {
         QemuOpt *o = &opts->opts[i];
@@ -698,12 +751,16 @@ static uint32_t host_reg(const struct kvm_cpuid2 *host, uint32_t fn,
 }
 
 /* What KVM can give the guest, with the additions QEMU makes on its own. */
-static uint32_t host_feature_word(const struct kvm_cpuid2 *host, FeatureWord w)
+static uint32_t host_feature_word(const X86HostCaps *caps, FeatureWord w)
 {
     const FeatureWordInfo *fi = &feature_word_info[w];
-    uint32_t v = host_reg(host, fi->leaf, fi->subleaf, fi->reg);
+    const struct kvm_cpuid2 *host = caps->cpuid;
+    uint32_t v = fi->msr ? 0 : host_reg(host, fi->leaf, fi->subleaf, fi->reg);
 
     switch (w) {
+    case FEAT_PERF_CAPS:
+        v = caps->has_perf_caps ? (uint32_t)caps->perf_caps : 0;
+        break;
     case FEAT_1_ECX:
         /* ours to set; tsc-deadline is emulated by the in-kernel LAPIC */
         v |= CPUID_EXT_HYPERVISOR | CPUID_EXT_TSC_DEADLINE;
@@ -745,14 +802,17 @@ static void host_model_id(const struct kvm_cpuid2 *host, char out[49])
 
 typedef struct X86CPUConfig {
     const X86CPUDef *def;
-    const struct kvm_cpuid2 *host;
+    const X86HostCaps *caps;
+    const struct kvm_cpuid2 *host;  /* caps->cpuid */
     unsigned threads, cores, smt_bits, pkg_shift;
     char vendor[13];
     int family, model, stepping;
     uint32_t level, xlevel, level_func7;
     unsigned phys_bits;
     char model_id[49];
-    bool pmu, filtered;
+    bool pmu, pebs, filtered;
+    unsigned pmu_want;              /* PF() rows wanted, see pmu_expand() */
+    uint64_t perf_caps;             /* IA32_PERF_CAPABILITIES (with pdcm) */
     FeatureWordArray req, hostw, features;
     GPtrArray *warnings;            /* NULL: warn_report() */
 } X86CPUConfig;
@@ -815,7 +875,6 @@ static void cpu_resolve_identity(X86CPUConfig *c)
         memset(c->model_id, 0, sizeof(c->model_id));
         g_strlcpy(c->model_id, def->model_id, sizeof(c->model_id));
     }
-    c->pmu = def->pmu >= 0 ? def->pmu : m->host;
 }
 
 static void mark_unavailable(X86CPUConfig *c, FeatureWord w, uint32_t mask,
@@ -834,9 +893,14 @@ static void mark_unavailable(X86CPUConfig *c, FeatureWord w, uint32_t mask,
         if (!(mask & BIT(bit))) {
             continue;
         }
-        msg = g_strdup_printf("%s: CPUID.%02XH:%s%s%s [bit %d]", why, fi->leaf,
-                              reg_names[fi->reg], name ? "." : "",
-                              name ? name : "", bit);
+        if (fi->msr) {
+            msg = g_strdup_printf("%s: MSR(%02XH)%s%s [bit %d]", why, fi->msr,
+                                  name ? "." : "", name ? name : "", bit);
+        } else {
+            msg = g_strdup_printf("%s: CPUID.%02XH:%s%s%s [bit %d]", why,
+                                  fi->leaf, reg_names[fi->reg],
+                                  name ? "." : "", name ? name : "", bit);
+        }
         if (c->warnings) {
             g_ptr_array_add(c->warnings, g_steal_pointer(&msg));
         } else {
@@ -860,6 +924,285 @@ static uint64_t xsave_components_of(const FeatureWordArray f)
     return comps;
 }
 
+/* ---- the PMU and PEBS ---- */
+
+/*
+ * The PMU/PEBS dependencies, written down once.  A row is wanted when the
+ * user asks for it (pmu=on, +pdcm, ...), when the model has it by default
+ * (host/max: what the host offers), or when a wanted row implies it; an
+ * explicit "off" always wins.  It is then on when the host has it and
+ * every row in .needs is on.  So pmu=off clears pdcm, ds and dtes64 (and
+ * with pdcm the IA32_PERF_CAPABILITIES word, feature_deps[]); pebs=off
+ * clears ds and dtes64, which KVM offers only for PEBS (Linux
+ * vmx_set_cpu_caps: DS/DTES64 only if vmx_pebs_supported()).
+ */
+typedef enum { PF_PMU, PF_PDCM, PF_DS, PF_DTES64, PF_PEBS, PF_NR } PMUFeature;
+#define PF(f) (1u << PF_##f)
+
+static const struct {
+    const char *name;
+    FeatureWord w;              /* its CPUID bit (bit 0: not a CPUID bit) */
+    uint32_t bit;
+    unsigned needs, implied_by; /* PF() sets */
+    const char *host_lacks;     /* why a host without it cannot */
+} pmu_deps[PF_NR] = {
+    [PF_PMU] = {
+        "pmu", .implied_by = PF(PEBS),
+        .host_lacks = "host KVM has no vPMU (kvm.enable_pmu=N)",
+    },
+    [PF_PDCM] = {
+        "pdcm", FEAT_1_ECX, CPUID_EXT_PDCM, PF(PMU), PF(PEBS),
+        "host KVM does not offer CPUID.01H:ECX.pdcm",
+    },
+    [PF_DS] = {
+        "ds", FEAT_1_EDX, CPUID_DTS, PF(PMU), PF(PEBS),
+        "host KVM has no PEBS via DS (CPUID.01H:EDX.ds; needs an Intel "
+        "Ice Lake server or later host)",
+    },
+    [PF_DTES64] = {
+        "dtes64", FEAT_1_ECX, CPUID_EXT_DTES64, PF(PMU), PF(PEBS),
+        "host KVM has no PEBS via DS (CPUID.01H:ECX.dtes64; needs an Intel "
+        "Ice Lake server or later host)",
+    },
+    [PF_PEBS] = {
+        "pebs", .needs = PF(PMU) | PF(PDCM) | PF(DS) | PF(DTES64),
+        .host_lacks = "host KVM does not report IA32_PERF_CAPABILITIES",
+    },
+};
+
+/* As mark_unavailable(): reported with check/enforce, fatal with enforce. */
+static void G_GNUC_PRINTF(2, 3) pmu_warn(X86CPUConfig *c, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *msg = NULL;
+
+    c->filtered = true;
+    if (!c->def->check && !c->def->enforce) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (c->warnings) {
+        g_ptr_array_add(c->warnings, g_steal_pointer(&msg));
+    } else {
+        warn_report("%s", msg);
+    }
+}
+
+/* The final value of a bit after the -cpu edits: 1 on, 0 off, -1 not set. */
+static int edited(const X86CPUConfig *c, FeatureWord w, uint32_t mask)
+{
+    const X86CPUDef *d = c->def;
+
+    if (d->minus[w] & mask) {
+        return 0;
+    }
+    if (d->plus[w] & mask) {
+        return 1;
+    }
+    return (d->on[w] & mask) ? 1 : (d->off[w] & mask) ? 0 : -1;
+}
+
+static int pmu_explicit(const X86CPUConfig *c, PMUFeature f)
+{
+    switch (f) {
+    case PF_PMU:
+        return c->def->pmu;
+    case PF_PEBS:
+        return c->def->pebs;
+    default:
+        return edited(c, pmu_deps[f].w, pmu_deps[f].bit);
+    }
+}
+
+static bool host_has_pebs(const X86CPUConfig *c)
+{
+    return c->caps->pmu && c->caps->has_perf_caps &&
+           (c->hostw[FEAT_1_EDX] & CPUID_DTS) &&
+           (c->hostw[FEAT_1_ECX] & CPUID_EXT_DTES64);
+}
+
+/* Before the -cpu edits: put the wanted rows into the request. */
+static void pmu_expand(X86CPUConfig *c)
+{
+    const X86CPUModel *m = c->def->model;
+    unsigned want = 0;
+
+    /* implications flow from later rows to earlier ones */
+    for (int f = PF_NR - 1; f >= 0; f--) {
+        int ex = pmu_explicit(c, f);
+        bool dflt;
+
+        switch (f) {
+        case PF_PMU:
+            dflt = m->host;
+            break;
+        case PF_PDCM:
+            dflt = c->req[FEAT_1_ECX] & CPUID_EXT_PDCM;
+            break;
+        case PF_PEBS:
+            dflt = m->host && host_has_pebs(c);
+            break;
+        default:
+            dflt = false;           /* ds, dtes64: only for PEBS */
+            break;
+        }
+        if (ex == 1 || (ex < 0 && (dflt || (want & pmu_deps[f].implied_by)))) {
+            want |= 1u << f;
+        }
+        if (pmu_deps[f].bit) {
+            c->req[pmu_deps[f].w] &= ~pmu_deps[f].bit;
+            c->req[pmu_deps[f].w] |= (want & (1u << f)) ? pmu_deps[f].bit : 0;
+        }
+    }
+    c->pmu_want = want;
+    /* PEBS wanted: the host's PEBS capability bits come with it */
+    c->req[FEAT_PERF_CAPS] &= ~PERF_CAP_PEBS_BITS;
+    if (want & PF(PEBS)) {
+        c->req[FEAT_PERF_CAPS] |= c->hostw[FEAT_PERF_CAPS] & PERF_CAP_PEBS_BITS;
+    }
+}
+
+/* Why row f cannot be on: its first missing need, or the host. */
+static char *pmu_missing(const X86CPUConfig *c, PMUFeature f, unsigned have)
+{
+    for (int n = 0; n < PF_NR; n++) {
+        if (!(pmu_deps[f].needs & (1u << n)) || (have & (1u << n))) {
+            continue;
+        }
+        if (!(c->pmu_want & (1u << n))) {
+            return g_strdup_printf("%s needs %s, which is off",
+                                   pmu_deps[f].name, pmu_deps[n].name);
+        }
+        return pmu_missing(c, n, have);
+    }
+    return g_strdup(pmu_deps[f].host_lacks);
+}
+
+static bool pmu_host_has(const X86CPUConfig *c, PMUFeature f)
+{
+    switch (f) {
+    case PF_PMU:
+        return c->caps->pmu;
+    case PF_PEBS:
+        return c->caps->has_perf_caps;
+    default:
+        /* after cpu_filter_features(), which warned if it was asked for */
+        return c->features[pmu_deps[f].w] & pmu_deps[f].bit;
+    }
+}
+
+/* The name of the lowest set bit of a perf-caps mask. */
+static const char *perf_cap_name(uint32_t mask)
+{
+    return feature_word_info[FEAT_PERF_CAPS].names[__builtin_ctz(mask)];
+}
+
+/* PEBS's own settings: formats and capability bits KVM will take. */
+static bool pebs_settings_ok(X86CPUConfig *c, uint64_t *caps)
+{
+    const X86CPUDef *def = c->def;
+    uint64_t host = c->caps->perf_caps;
+    unsigned host_fmt = (host & PERF_CAP_PEBS_FMT) >> PERF_CAP_PEBS_FMT_SHIFT;
+    unsigned fmt = def->pebs_fmt >= 0 ? (unsigned)def->pebs_fmt : host_fmt;
+    uint32_t dropped = (host & PERF_CAP_PEBS_BITS) & ~*caps;
+
+    if (fmt != host_fmt) {
+        pmu_warn(c, "pebs-fmt=%u: the host's PEBS record format is %u: "
+                 "pebs disabled", fmt, host_fmt);
+        return false;
+    }
+    /*
+     * KVM takes a non-zero PEBS format only with exactly the host's PEBS
+     * bits (Linux vmx_set_msr, MSR_IA32_PERF_CAPABILITIES: PERF_CAP_PEBS_MASK
+     * must match).  Format 0 is a valid format too (never "no PEBS").
+     */
+    if (fmt && dropped) {
+        pmu_warn(c, "%s=off: KVM takes the host's PEBS capabilities only as "
+                 "a whole: pebs disabled", perf_cap_name(dropped));
+        return false;
+    }
+    *caps |= (uint64_t)fmt << PERF_CAP_PEBS_FMT_SHIFT;
+    return true;
+}
+
+/* After cpu_filter_features(): what the guest's PMU really is. */
+static void pmu_resolve(X86CPUConfig *c)
+{
+    const X86CPUDef *def = c->def;
+    unsigned have = 0;
+    uint64_t caps = c->features[FEAT_PERF_CAPS];
+    uint32_t pebs_bits;
+
+    for (int f = 0; f < PF_NR; f++) {
+        bool want = c->pmu_want & (1u << f);
+        bool needs_ok = (have & pmu_deps[f].needs) == pmu_deps[f].needs;
+
+        if (want && needs_ok && pmu_host_has(c, f)) {
+            have |= 1u << f;
+        } else if (want && pmu_explicit(c, f) == 1 &&
+                   (!pmu_deps[f].bit || needs_ok == false)) {
+            /* (a CPUID bit the host lacks was reported by the filter) */
+            g_autofree char *why = pmu_missing(c, f, have);
+            pmu_warn(c, "%s: %s disabled", why, pmu_deps[f].name);
+        }
+    }
+
+    if (have & PF(PEBS)) {
+        if (!pebs_settings_ok(c, &caps)) {
+            have &= ~PF(PEBS);
+            /* ds and dtes64 were there for PEBS, unless asked for */
+            have &= ~((pmu_explicit(c, PF_DS) == 1 ? 0 : PF(DS)) |
+                      (pmu_explicit(c, PF_DTES64) == 1 ? 0 : PF(DTES64)));
+        }
+    } else if (def->pebs_fmt >= 0) {
+        pmu_warn(c, "pebs-fmt=%d needs pebs, which is off: ignored",
+                 def->pebs_fmt);
+    }
+    pebs_bits = caps & PERF_CAP_PEBS_BITS;
+    if (!(have & PF(PEBS)) && pebs_bits) {
+        for (uint32_t b = pebs_bits; b; b &= b - 1) {
+            if (edited(c, FEAT_PERF_CAPS, b & -b) == 1) {
+                pmu_warn(c, "%s needs pebs, which is off: %s disabled",
+                         perf_cap_name(b & -b), perf_cap_name(b & -b));
+            }
+        }
+        caps &= ~(uint64_t)PERF_CAP_PEBS_BITS;
+    }
+
+    /* LBR format: KVM takes only the host's (vmx_set_msr, PMU_CAP_LBR_FMT) */
+    if (def->lbr_fmt > 0 || (def->lbr_fmt < 0 && def->model->host)) {
+        unsigned host_lbr = c->caps->perf_caps & PERF_CAP_LBR_FMT;
+        unsigned lbr = def->lbr_fmt >= 0 ? (unsigned)def->lbr_fmt : host_lbr;
+
+        if (!(have & PF(PDCM))) {
+            if (def->lbr_fmt > 0) {
+                pmu_warn(c, "lbr-fmt=%u needs pdcm, which is off: ignored",
+                         lbr);
+            }
+        } else if (lbr != host_lbr) {
+            pmu_warn(c, "lbr-fmt=%u: the host's LBR format is %u: lbr-fmt=0 "
+                     "used", lbr, host_lbr);
+        } else {
+            caps |= lbr;
+        }
+    }
+
+    for (int f = 0; f < PF_NR; f++) {
+        if (pmu_deps[f].bit && !(have & (1u << f))) {
+            c->features[pmu_deps[f].w] &= ~pmu_deps[f].bit;
+        }
+    }
+    if (!(have & PF(PDCM))) {
+        caps = 0;
+    }
+    c->features[FEAT_PERF_CAPS] = caps;
+    c->perf_caps = caps;
+    c->pmu = have & PF(PMU);
+    c->pebs = have & PF(PEBS);
+}
+
 /* The features the model and the -cpu edits ask for (QEMU's expand step). */
 static void cpu_expand_features(X86CPUConfig *c)
 {
@@ -867,7 +1210,7 @@ static void cpu_expand_features(X86CPUConfig *c)
     uint64_t comps;
 
     for (int w = 0; w < FEATURE_WORDS; w++) {
-        c->hostw[w] = host_feature_word(c->host, w);
+        c->hostw[w] = host_feature_word(c->caps, w);
     }
     if (def->model->host) {
         for (int w = 0; w < FEATURE_WORDS; w++) {
@@ -886,6 +1229,7 @@ static void cpu_expand_features(X86CPUConfig *c)
         }
     }
     c->req[FEAT_1_ECX] |= CPUID_EXT_HYPERVISOR;
+    pmu_expand(c);
     for (int w = 0; w < FEATURE_WORDS; w++) {
         c->req[w] = (((c->req[w] | def->on[w]) & ~def->off[w]) | def->plus[w])
                     & ~def->minus[w];
@@ -923,7 +1267,7 @@ static void cpu_adjust_levels(X86CPUConfig *c)
     for (int w = 0; w < FEATURE_WORDS; w++) {
         uint32_t leaf = feature_word_info[w].leaf;
 
-        if (!c->req[w]) {
+        if (!c->req[w] || feature_word_info[w].msr) {
             continue;
         }
         if (leaf < 0x40000000) {
@@ -1141,9 +1485,6 @@ static void cpuid_basic_leaf(X86CPUConfig *c, GArray *out, uint32_t leaf)
             e->ebx |= MIN(logical, 0xffu) << 16;
             e->edx |= CPUID_HT;
         }
-        if (!c->pmu) {
-            e->ecx &= ~CPUID_EXT_PDCM;  /* no perf capabilities MSR */
-        }
         break;
     case 2:
         /* AMD guests read caches from 0x8000001D (QEMU's vendor-cpuid-only) */
@@ -1323,14 +1664,44 @@ static void cpuid_ext_leaf(X86CPUConfig *c, GArray *out, uint32_t leaf)
     }
 }
 
-struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
-                                             const struct kvm_cpuid2 *host,
-                                             const X86CPUTopo *topo,
-                                             GPtrArray *warnings,
-                                             GError **errp)
+/* IA32_MISC_ENABLE at reset, from the guest's features. */
+static uint64_t misc_enable_of(const X86CPUConfig *c)
+{
+    uint64_t v = MISC_ENABLE_FAST_STRING | MISC_ENABLE_BTS_UNAVAIL;
+
+    v |= c->pmu ? MISC_ENABLE_EMON : 0;
+    v |= c->pebs ? 0 : MISC_ENABLE_PEBS_UNAVAIL;
+    v |= (c->features[FEAT_1_ECX] & CPUID_EXT_MONITOR) ? MISC_ENABLE_MWAIT : 0;
+    return v;
+}
+
+static void pmu_config_of(const X86CPUConfig *c, const struct kvm_cpuid2 *cpuid,
+                          X86PMUConfig *pmu)
+{
+    const struct kvm_cpuid_entry2 *a = host_entry(cpuid, 0xA, 0);
+    unsigned version = a ? a->eax & 0xff : 0;
+
+    *pmu = (X86PMUConfig){
+        .pmu = c->pmu, .pebs = c->pebs,
+        .ds = c->features[FEAT_1_EDX] & CPUID_DTS,
+        .pdcm = c->features[FEAT_1_ECX] & CPUID_EXT_PDCM,
+        .perf_caps = c->perf_caps,
+        .misc_enable = misc_enable_of(c),
+        /* SDM vol. 3B 18.2 "Architectural Performance Monitoring": leaf
+         * 0AH EAX[15:8] general counters; EDX[4:0] fixed ones (version 2+) */
+        .gp_counters = c->pmu && version ? (a->eax >> 8) & 0xff : 0,
+        .fixed_counters = c->pmu && version > 1 ? a->edx & 0x1f : 0,
+    };
+}
+
+struct kvm_cpuid2 *x86_cpu_build(const X86CPUDef *def,
+                                 const X86HostCaps *caps,
+                                 const X86CPUTopo *topo,
+                                 GPtrArray *warnings, X86PMUConfig *pmu,
+                                 GError **errp)
 {
     X86CPUConfig c = {
-        .def = def, .host = host, .warnings = warnings,
+        .def = def, .caps = caps, .host = caps->cpuid, .warnings = warnings,
         .threads = topo ? MAX(topo->threads, 1u) : 1,
         .cores = topo ? MAX(topo->cores, 1u) : 1,
     };
@@ -1344,6 +1715,7 @@ struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
     cpu_expand_features(&c);
     cpu_adjust_levels(&c);
     cpu_filter_features(&c);
+    pmu_resolve(&c);
     if (c.filtered && def->enforce) {
         error_setg(errp, "Host doesn't support requested features");
         return NULL;
@@ -1374,7 +1746,49 @@ struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
     cpuid = QEMU_FLEX_NEW0(struct kvm_cpuid2, entries, out->len);
     cpuid->nent = out->len;
     memcpy(cpuid->entries, out->data, out->len * sizeof(cpuid->entries[0]));
+    if (pmu) {
+        pmu_config_of(&c, cpuid, pmu);
+    }
     return cpuid;
+}
+
+X86HostCaps x86_host_caps_from_cpuid(const struct kvm_cpuid2 *cpuid)
+{
+    const struct kvm_cpuid_entry2 *a = host_entry(cpuid, 0xA, 0);
+
+    return (X86HostCaps){
+        .cpuid = (struct kvm_cpuid2 *)cpuid,
+        /* KVM zeroes leaf 0xA without enable_pmu (Linux cpuid.c, case 0xa) */
+        .pmu = a && (a->eax & 0xff),
+        .has_perf_caps = host_reg(cpuid, 1, 0, R_ECX) & CPUID_EXT_PDCM,
+    };
+}
+
+void x86_host_caps_clear(X86HostCaps *caps)
+{
+    g_clear_pointer(&caps->cpuid, g_free);
+    g_clear_pointer(&caps->msrs, g_free);
+}
+
+bool x86_host_has_msr(const X86HostCaps *caps, uint32_t index)
+{
+    for (uint32_t i = 0; caps->msrs && i < caps->msrs->nmsrs; i++) {
+        if (caps->msrs->indices[i] == index) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct kvm_cpuid2 *x86_cpu_build_cpuid_quiet(const X86CPUDef *def,
+                                             const struct kvm_cpuid2 *host,
+                                             const X86CPUTopo *topo,
+                                             GPtrArray *warnings,
+                                             GError **errp)
+{
+    X86HostCaps caps = x86_host_caps_from_cpuid(host);
+
+    return x86_cpu_build(def, &caps, topo, warnings, NULL, errp);
 }
 
 struct kvm_cpuid2 *x86_cpu_build_cpuid(const X86CPUDef *def,
@@ -1455,6 +1869,31 @@ void x86_cpuid_set_apic_id(struct kvm_cpuid2 *cpuid, uint32_t apic_id)
             break;
         default:
             break;
+        }
+    }
+}
+
+void x86_cpu_foreach_feature(struct kvm_cpuid2 *cpuid, const X86PMUConfig *pmu,
+                             void (*fn)(const char *name, bool on,
+                                        void *opaque),
+                             void *opaque)
+{
+    for (int w = 0; w < FEATURE_WORDS; w++) {
+        const FeatureWordInfo *fi = &feature_word_info[w];
+        struct kvm_cpuid_entry2 *e =
+            fi->msr ? NULL : x86_cpuid_find(cpuid, fi->leaf, fi->subleaf);
+        uint32_t v = fi->msr ? (pmu->pdcm ? (uint32_t)pmu->perf_caps : 0)
+                   : e ? entry_reg(e, fi->reg) : 0;
+
+        for (int bit = 0; bit < 32; bit++) {
+            /* "kvmclock" names two bits: report it once, on if either is */
+            if (fi->names[bit] && !(w == FEAT_KVM && bit == 3)) {
+                bool on = v & BIT(bit);
+                if (w == FEAT_KVM && bit == 0) {
+                    on |= !!(v & BIT(3));
+                }
+                fn(fi->names[bit], on, opaque);
+            }
         }
     }
 }

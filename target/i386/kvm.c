@@ -4,6 +4,7 @@
  */
 #include "kvm_i386.h"
 #include "cpu.h"
+#include "msr.h"
 #include "hw/boards.h"
 #include "system/kvm.h"
 #include "qemu/error-report.h"
@@ -33,71 +34,12 @@ const KVMCapability kvm_arch_required_capabilities[] = {
 const size_t kvm_arch_required_capabilities_nr =
     G_N_ELEMENTS(kvm_arch_required_capabilities);
 
-/*
- * The one MSR table: what every vCPU gets at reset.  Entries the host
- * does not list in KVM_GET_MSR_INDEX_LIST are skipped.
- * (Intel SDM vol. 4, "Model-Specific Registers"; KVM's
- * Documentation/virt/kvm/x86/msr.rst for the 0x4b564dxx ones.)
- */
-typedef struct X86MSRInfo {
-    uint32_t index;
-    const char *name;
-    uint64_t reset;
-} X86MSRInfo;
+/* The host's KVM, fetched once per VM. */
+static X86HostCaps host_caps;
 
-static const X86MSRInfo x86_msr_table[] = {
-    { 0x00000010, "IA32_TSC", 0 },
-    { 0x0000003b, "IA32_TSC_ADJUST", 0 },
-    { 0x00000174, "IA32_SYSENTER_CS", 0 },
-    { 0x00000175, "IA32_SYSENTER_ESP", 0 },
-    { 0x00000176, "IA32_SYSENTER_EIP", 0 },
-    /* fast strings enabled, as firmware leaves it (QEMU's default) */
-    { 0x000001a0, "IA32_MISC_ENABLE", 1 },
-    /* SDM vol. 3, "PAT": the power-on value */
-    { 0x00000277, "IA32_PAT", 0x0007040600070406ULL },
-    { 0xc0000081, "STAR", 0 },
-    { 0xc0000082, "LSTAR", 0 },
-    { 0xc0000083, "CSTAR", 0 },
-    { 0xc0000084, "SFMASK", 0 },
-    { 0xc0000102, "KERNEL_GS_BASE", 0 },
-    { 0xc0000103, "TSC_AUX", 0 },
-    { 0x4b564d00, "KVM_WALL_CLOCK_NEW", 0 },
-    { 0x4b564d01, "KVM_SYSTEM_TIME_NEW", 0 },
-    { 0x4b564d02, "KVM_ASYNC_PF_EN", 0 },
-    { 0x4b564d03, "KVM_STEAL_TIME", 0 },
-    { 0x4b564d04, "KVM_PV_EOI_EN", 0 },
-};
-
-/* Host MSR list, fetched once per VM. */
-static struct kvm_msr_list *host_msrs;
-
-static bool host_has_msr(uint32_t index)
+const X86HostCaps *x86_kvm_host_caps(void)
 {
-    for (uint32_t i = 0; host_msrs && i < host_msrs->nmsrs; i++) {
-        if (host_msrs->indices[i] == index) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool get_msr_index_list(KVMState *s, GError **errp)
-{
-    struct kvm_msr_list probe = { .nmsrs = 0 };
-
-    /* api.rst 4.3: E2BIG with nmsrs set to the needed count */
-    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG) {
-        error_setg_errno(errp, errno, "KVM_GET_MSR_INDEX_LIST failed");
-        return false;
-    }
-    host_msrs = g_malloc0(sizeof(*host_msrs) +
-                          sizeof(uint32_t) * (size_t)probe.nmsrs);
-    host_msrs->nmsrs = probe.nmsrs;
-    if (ioctl(s->fd, KVM_GET_MSR_INDEX_LIST, host_msrs) < 0) {
-        error_setg_errno(errp, errno, "KVM_GET_MSR_INDEX_LIST failed");
-        return false;
-    }
-    return true;
+    return &host_caps;
 }
 
 /* QEMU's kvm_pc_setup_irq_routing: ISA IRQ 0 is IOAPIC pin 2. */
@@ -156,7 +98,10 @@ bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
         error_setg_errno(errp, errno, "KVM_CREATE_PIT2 failed");
         return false;
     }
-    return setup_gsi_routing(s, errp) && get_msr_index_list(s, errp);
+    x86_host_caps_clear(&host_caps);
+    x86_vm_register_vmstate(ms);
+    return setup_gsi_routing(s, errp) &&
+           x86_kvm_get_host_caps(s, &host_caps, errp);
 }
 
 static size_t cpuid_size(const struct kvm_cpuid2 *c)
@@ -213,20 +158,16 @@ bool x86_cpu_is_amd(CPUState *cs)
 
 bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
 {
-    g_autofree struct kvm_cpuid2 *host = NULL;
     g_autofree struct kvm_cpuid2 *model = NULL;
     X86CPUDef *def;
     X86CPUTopo topo = { ms->sockets, ms->cores, ms->threads };
+    X86PMUConfig pmu;
 
-    host = x86_kvm_get_supported_cpuid(ms->kvm, errp);
-    if (!host) {
-        return false;
-    }
     def = x86_cpu_parse(ms->cpu_model, errp);
     if (!def) {
         return false;
     }
-    model = x86_cpu_build_cpuid(def, host, &topo, errp);
+    model = x86_cpu_build(def, &host_caps, &topo, NULL, &pmu, errp);
     x86_cpu_def_free(def);
     if (!model) {
         return false;
@@ -247,45 +188,47 @@ bool x86_cpus_init(MachineState *ms, const X86BootEntry *boot, GError **errp)
         cpu->boot = cpu->is_bsp ? boot : NULL;
         cpu->reset_eip = cpu->is_bsp ? 0 : sev_ap_reset_eip(ms);
         cpu->cpuid = g_memdup2(model, cpuid_size(model));
+        cpu->pmu = pmu;
         x86_cpuid_set_apic_id(cpu->cpuid, cpu->apic_id);
         if (!kvm_create_vcpu(ms->kvm, cs, errp) ||
             !kvm_arch_init_vcpu(cs, errp)) {
             return false;
         }
+        x86_cpu_register_vmstate(cs);
     }
     return true;
 }
 
-static bool put_reset_msrs(CPUState *cs, GError **errp)
+/* KVM_SET_MSRS of the whole list, naming the first MSR KVM refuses. */
+bool x86_put_msrs(CPUState *cs, const struct kvm_msrs *msrs, GError **errp)
 {
-    g_autofree struct kvm_msrs *msrs =
-        QEMU_FLEX_NEW0(struct kvm_msrs, entries, G_N_ELEMENTS(x86_msr_table));
-    int r;
+    int r = ioctl(cs->kvm_fd, KVM_SET_MSRS, msrs);
 
-    for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {
-        if (host_has_msr(x86_msr_table[i].index)) {
-            msrs->entries[msrs->nmsrs].index = x86_msr_table[i].index;
-            msrs->entries[msrs->nmsrs].data = x86_msr_table[i].reset;
-            msrs->nmsrs++;
-        }
-    }
-    r = ioctl(cs->kvm_fd, KVM_SET_MSRS, msrs);
     if (r < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_MSRS failed");
+        error_setg_errno(errp, errno, "vCPU %d: KVM_SET_MSRS failed",
+                         cs->cpu_index);
         return false;
     }
     if ((uint32_t)r < msrs->nmsrs) {
         /* KVM_SET_MSRS stops at the first MSR it refuses (api.rst 4.19) */
         uint32_t bad = msrs->entries[r].index;
-        for (size_t i = 0; i < G_N_ELEMENTS(x86_msr_table); i++) {
-            if (x86_msr_table[i].index == bad) {
-                error_setg(errp, "KVM refused MSR %s (0x%x)",
-                           x86_msr_table[i].name, bad);
-            }
-        }
+        g_autofree char *name = x86_msr_name(bad);
+
+        error_setg(errp, "KVM refused MSR %s (0x%x) = 0x%llx",
+                   name ? name : "?", bad,
+                   (unsigned long long)msrs->entries[r].data);
         return false;
     }
     return true;
+}
+
+/* The table's reset values: at start and at every machine reset. */
+static bool put_reset_msrs(CPUState *cs, GError **errp)
+{
+    g_autofree struct kvm_msrs *msrs =
+        x86_msr_list(&X86_CPU(cs)->pmu, &host_caps, X86_MSR_RESET);
+
+    return x86_put_msrs(cs, msrs, errp);
 }
 
 static void flat_segment(struct kvm_segment *seg, uint16_t sel, bool code,
@@ -336,6 +279,25 @@ static void boot_state(const X86BootEntry *b, struct kvm_regs *regs,
 static void lapic_set_reg(struct kvm_lapic_state *l, unsigned off, uint32_t v)
 {
     memcpy(&l->regs[off], &v, 4);
+}
+
+/* The model's PMU and the reset MSRs, for tests comparing with the guest. */
+static void log_pmu(X86CPU *cpu)
+{
+    const X86PMUConfig *p = &cpu->pmu;
+    g_autofree struct kvm_msrs *msrs =
+        x86_msr_list(p, &host_caps, X86_MSR_RESET);
+
+    qemu_log("PMU: pmu=%d pebs=%d pdcm=%d ds=%d gp=%u fixed=%u "
+             "perf_caps=%llx misc_enable=%llx\n", p->pmu, p->pebs, p->pdcm,
+             p->ds, p->gp_counters, p->fixed_counters,
+             (unsigned long long)p->perf_caps,
+             (unsigned long long)p->misc_enable);
+    for (uint32_t i = 0; i < msrs->nmsrs; i++) {
+        g_autofree char *name = x86_msr_name(msrs->entries[i].index);
+        qemu_log("MSR %s(%x)=%llx\n", name, msrs->entries[i].index,
+                 (unsigned long long)msrs->entries[i].data);
+    }
 }
 
 bool kvm_arch_reset_vcpu(CPUState *cs, GError **errp)
@@ -399,6 +361,7 @@ bool kvm_arch_reset_vcpu(CPUState *cs, GError **errp)
     if (qemu_loglevel_mask(LOG_CPU_RESET)) {
         qemu_log("CPU Reset (CPU %d)\n", cs->cpu_index);
         kvm_arch_dump_state(cs);
+        log_pmu(cpu);
     }
     return true;
 }

@@ -5,6 +5,7 @@
 #ifndef HW_NVRAM_FW_CFG_H
 #define HW_NVRAM_FW_CFG_H
 
+#include "migration/vmstate.h"
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -81,6 +82,10 @@ void fw_cfg_add_string(FWCfgState *s, uint16_t key, const char *str);
  * is kept sorted by name as QEMU does. */
 bool fw_cfg_add_file(FWCfgState *s, const char *name, const void *data,
                      size_t len, GError **errp);
+
+/* Save/restore (migration/vmstate.h): the guest's read position. */
+void fw_cfg_save(void *opaque, GByteArray *out);
+bool fw_cfg_load(void *opaque, VMLoad *in, bool apply, GError **errp);
 
 /* Register file access, for qtest and unit tests. */
 extern const IOBusOps fw_cfg_io_ops;
