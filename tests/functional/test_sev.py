@@ -166,6 +166,10 @@ class SevTest(QMPTestBase):
                          'the guest cannot run without SEV hardware')
         self.assertEqual(qmp.cmd('query-sev')['state'], 'running')
         self.assertFalse(qmp.cmd('query-status')['running'])
+        # an encrypted guest cannot be saved
+        rsp = qmp.execute('migrate', {'uri': 'file:/dev/null'})
+        self.assertError(rsp, 'GenericError', 'migration is blocked: '
+                         'SEV: Migration is not implemented')
         # LAUNCH_SECRET is refused once the launch has finished
         rsp = qmp.execute('sev-inject-launch-secret',
                           {'packet-header': hdr, 'secret': secret,

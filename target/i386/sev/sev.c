@@ -12,6 +12,7 @@
 #include "target/i386/cpu.h"
 #include "target/i386/kvm_i386.h"
 #include "hw/boards.h"
+#include "migration/vmstate.h"
 #include "qom/object.h"
 #include "system/accel.h"
 #include "system/kvm.h"
@@ -232,6 +233,9 @@ bool sev_machine_init(MachineState *ms, const char *id, GError **errp)
     }
     sev->state = SEV_GSTATE_LUPDATE;
     sev->ms = ms;
+    /* Guest RAM is ciphertext to us: the SEV migration commands
+     * (SEND_START...) are not implemented.  QEMU's wording. */
+    migrate_add_blocker(ms, "SEV: Migration is not implemented");
     ms->cgs = sev;
     ms->cgs_start = sev_start;
     return true;
