@@ -270,6 +270,37 @@ bool sev_firmware_added(MachineState *ms, uint8_t *fw, size_t size,
     return sev->backend->ops->update_data(sev->backend, fw, size, errp);
 }
 
+bool sev_kernel_added(MachineState *ms, const void *kernel, size_t kernel_size,
+                      const void *initrd, size_t initrd_size,
+                      const char *cmdline, GError **errp)
+{
+    SevGuest *sev = sev_of(ms);
+    g_autoptr(OvmfTable) table = NULL;
+    SevKernelHashes h;
+    uint32_t base, size;
+    uint8_t *area;
+
+    if (!sev || !sev->kernel_hashes) {
+        return true;
+    }
+    table = ovmf_table_parse(sev->fw, sev->fw_size, errp);
+    if (!table || !ovmf_sev_hashes_area(table, &base, &size, errp)) {
+        g_prefix_error(errp, "SEV: ");
+        return false;
+    }
+    area = machine_gpa_to_hva(ms, base, SEV_PADDED_HASH_TABLE_SIZE);
+    if (!area) {
+        error_setg(errp, "SEV: the firmware's hashes area 0x%x is not in "
+                   "guest RAM", base);
+        return false;
+    }
+    sev_kernel_hashes_from_data(&h, kernel, kernel_size, initrd, initrd_size,
+                                cmdline);
+    sev_hashes_table_build(&h, area);
+    return sev->backend->ops->update_data(sev->backend, area,
+                                          SEV_PADDED_HASH_TABLE_SIZE, errp);
+}
+
 void sev_cpuid_adjust(MachineState *ms, struct kvm_cpuid2 **cpuid)
 {
     SevGuest *sev = sev_of(ms);
