@@ -83,7 +83,7 @@ class SevTest(QMPTestBase):
         self.addCleanup(self.qmp.close)
         return self.qmp.negotiate()
 
-    def predict(self, fw, mode, smp, cpu_opts, info, data):
+    def predict(self, fw, mode, smp, cpu_opts, info, data, legacy=True):
         """qkvm-sev-measure checks data against its own prediction."""
         tool = measure_tool()
         if not os.access(tool, os.X_OK):
@@ -93,7 +93,9 @@ class SevTest(QMPTestBase):
                 '--api-major', str(info['api-major']),
                 '--api-minor', str(info['api-minor']),
                 '--build-id', str(info['build-id']),
-                '--launch-measure', data, '-v', '--legacy-vm-type'] + cpu_opts
+                '--launch-measure', data, '-v'] + cpu_opts
+        if legacy:
+            argv.append('--legacy-vm-type')
         return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
     def check_launch(self, image, smp, cpu, cpu_opts, pflash=True,
@@ -200,6 +202,24 @@ class SevTest(QMPTestBase):
         err = self.proc.stderr.read().decode()
         self.assertIn('cpus are not resettable, terminating', err)
 
+    def test_init2_vm_type(self):
+        # legacy-vm-type=off: KVM_SEV_INIT2, whose VMSAs carry FCW 0x37f
+        # and MXCSR 0x1f80: qkvm-sev-measure's default (sev-snp-measure
+        # since its PR #48), not --legacy-vm-type
+        fw = ovmf('OVMF_CODE.fd')
+        if not fw:
+            self.skipTest('OVMF_CODE.fd not found (Debian package ovmf)')
+        qmp = self.launch(['-drive', 'if=pflash,format=raw,unit=0,'
+                           'readonly=on,file=' + fw], 2, 'EPYC-Milan',
+                          SEV_ES + ',legacy-vm-type=off')
+        info = qmp.cmd('query-sev')
+        data = qmp.cmd('query-sev-launch-measure')['data']
+        cpu = ['--vcpu-type', 'EPYC-Milan']
+        res = self.predict(fw, 'seves', 2, cpu, info, data, legacy=False)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        res = self.predict(fw, 'seves', 2, cpu, info, data, legacy=True)
+        self.assertEqual(res.returncode, 1, res.stdout)
+
     def test_kernel_hashes(self):
         # measured direct boot: the firmware gets the kernel over fw_cfg,
         # the hashes table is written to its area and measured
@@ -267,6 +287,8 @@ class SevTest(QMPTestBase):
              'nonexistent'),
             (m + ['-object', SEV_ES + ',x-sim-tik-file=' + self.tik] + pf,
              'x-sim-tik-file needs x-sim-firmware=on'),
+            (m + ['-object', SEV_ES + ',legacy-vm-type=maybe' + sim] + pf,
+             "Parameter 'legacy-vm-type' does not accept value 'maybe'"),
             # Debian's OVMF has no hashes area (base 0)
             (m + ['-object', SEV_ES + ',kernel-hashes=on' + sim, '-kernel',
                   self.guest('serial-irq')] + pf,

@@ -26,6 +26,8 @@
 typedef struct MachineState MachineState;
 typedef struct SevGuest SevGuest;
 
+/* Before KVM_CREATE_VM: the VM type sev-guest ID needs (legacy-vm-type). */
+bool sev_kvm_vm_type(const char *id, unsigned long *type, GError **errp);
 /* -machine confidential-guest-support=ID: attach the sev-guest ID. */
 bool sev_machine_init(MachineState *ms, const char *id, GError **errp);
 bool sev_ram_added(MachineState *ms, void *hva, uint64_t size, GError **errp);
