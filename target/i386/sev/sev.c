@@ -70,9 +70,18 @@ static bool get_u32(QemuOpts *opts, const char *name, uint32_t def,
     return true;
 }
 
+static void sev_guest_free(SevGuest *sev)
+{
+    g_free(sev->dh_cert_file);
+    g_free(sev->session_file);
+    g_free(sev->sev_device);
+    g_free(sev);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SevGuest, sev_guest_free)
+
 static bool sev_guest_create(UserObject *obj, QemuOpts *opts, GError **errp)
 {
-    g_autofree SevGuest *sev = g_new0(SevGuest, 1);
+    g_autoptr(SevGuest) sev = g_new0(SevGuest, 1);
     const char *tik_file;
     const char *legacy = qemu_opt_get(opts, "legacy-vm-type");
 
