@@ -1270,7 +1270,8 @@ int main(int argc, char **argv)
     }
     ms->accel = accel;
     migration_init(ms);     /* the clock and RAM sections come first */
-    if (!accel->init(ms, &err) ||
+    if ((cfg.cgs && !sev_kvm_vm_type(cfg.cgs, &ms->kvm_vm_type, &err)) ||
+        !accel->init(ms, &err) ||
         (cfg.cgs && !sev_machine_init(ms, cfg.cgs, &err))) {
         error_report_err(g_steal_pointer(&err));
         exit(1);

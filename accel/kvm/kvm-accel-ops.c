@@ -8,7 +8,7 @@
 
 static bool kvm_accel_init(MachineState *ms, GError **errp)
 {
-    ms->kvm = kvm_init("/dev/kvm", errp);
+    ms->kvm = kvm_init_type("/dev/kvm", ms->kvm_vm_type, errp);
     if (!ms->kvm) {
         error_prepend(errp, "failed to initialize kvm: ");
         return false;

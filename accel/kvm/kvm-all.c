@@ -20,7 +20,12 @@ static const KVMCapability kvm_required_capabilities[] = {
 
 KVMState *kvm_init(const char *device, GError **errp)
 {
-    KVMState *s = kvm_state_new(device, errp);
+    return kvm_init_type(device, 0, errp);
+}
+
+KVMState *kvm_init_type(const char *device, unsigned long type, GError **errp)
+{
+    KVMState *s = kvm_state_new_type(device, type, errp);
 
     if (s &&
         (!kvm_require_capabilities(s, kvm_required_capabilities,

@@ -14,6 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* KVM_CAP_VM_TYPES (Linux 6.10 include/uapi/linux/kvm.h) */
+#define KVM_CAP_VM_TYPES_NR 235
+
 /* The API version every KVM since 2.6.22 reports (api.rst 4.1). */
 #define KVM_API_VERSION_EXPECTED 12
 
@@ -56,6 +59,12 @@ static void kvm_read_limits(KVMState *s)
 
 KVMState *kvm_state_new(const char *device, GError **errp)
 {
+    return kvm_state_new_type(device, 0, errp);
+}
+
+KVMState *kvm_state_new_type(const char *device, unsigned long type,
+                             GError **errp)
+{
     g_autofree KVMState *s = g_new0(KVMState, 1);
     int ver;
 
@@ -71,8 +80,18 @@ KVMState *kvm_state_new(const char *device, GError **errp)
                    "kvm version too old" : "kvm version not supported");
         goto fail;
     }
+    /* api.rst 4.2: type 0 is the default; others need KVM_CAP_VM_TYPES */
+    if (type &&
+        (type >= 32 ||
+         !(ioctl(s->fd, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES_NR) > 0 &&
+           (ioctl(s->fd, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES_NR) >> type) &
+           1))) {
+        error_setg(errp, "kvm does not support VM type %lu "
+                   "(KVM_CAP_VM_TYPES)", type);
+        goto fail;
+    }
     do {
-        s->vmfd = ioctl(s->fd, KVM_CREATE_VM, 0);
+        s->vmfd = ioctl(s->fd, KVM_CREATE_VM, type);
     } while (s->vmfd < 0 && errno == EINTR);
     if (s->vmfd < 0) {
         error_setg_errno(errp, errno, "ioctl(KVM_CREATE_VM) failed");

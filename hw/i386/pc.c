@@ -290,6 +290,35 @@ static bool pc_fw_cfg_init(MachineState *ms, PCMachineState *pcms,
     return true;
 }
 
+/*
+ * -kernel with firmware: the firmware loads it from fw_cfg (OVMF's
+ * QemuKernelLoaderFsDxe: its "kernel" file is the setup blob followed by
+ * the kernel blob, so the whole file as kernel and an empty setup give
+ * the file back unchanged) and, with SEV kernel-hashes=on, checks it
+ * against the measured hashes table.  One initrd file.
+ */
+static bool pc_firmware_kernel(MachineState *ms, PCMachineState *pcms,
+                               GError **errp)
+{
+    X86BootImages *img = &pcms->images;
+    FWCfgState *fw = pcms->fw_cfg;
+    const uint8_t *initrd = img->nr_initrd ? img->initrd[0] : NULL;
+    size_t initrd_size = img->nr_initrd ? img->initrd_size[0] : 0;
+
+    if (img->nr_initrd > 1) {
+        error_setg(errp, "-initrd: firmware takes one initrd file");
+        return false;
+    }
+    fw_cfg_add_i32(fw, FW_CFG_SETUP_SIZE, 0);
+    fw_cfg_add_bytes(fw, FW_CFG_KERNEL_DATA, img->kernel, img->kernel_size);
+    fw_cfg_add_i32(fw, FW_CFG_INITRD_SIZE, initrd_size);
+    if (initrd) {
+        fw_cfg_add_bytes(fw, FW_CFG_INITRD_DATA, initrd, initrd_size);
+    }
+    return sev_kernel_added(ms, img->kernel, img->kernel_size, initrd,
+                            initrd_size, ms->kernel_cmdline, errp);
+}
+
 /* SEV: the firmware memory is guest memory too (QEMU registers every RAM
  * block), and unit 0 is what LAUNCH_UPDATE_DATA measures. */
 static bool pc_firmware_sev(MachineState *ms, PCFirmware *fw, GError **errp)
@@ -318,12 +347,6 @@ static bool pc_init(MachineState *ms, GError **errp)
     }
     if (ms->cgs && !firmware) {
         error_setg(errp, "SEV needs firmware (-bios or -drive if=pflash)");
-        return false;
-    }
-    if (ms->kernel_filename && firmware) {
-        /* QEMU hands the kernel to the firmware through fw_cfg; we don't */
-        error_setg(errp, "-kernel with firmware (-bios or -drive if=pflash) "
-                   "is not supported: qkvm boots kernels directly");
         return false;
     }
     if ((firmware && !pc_firmware_load(ms, &pcms->firmware, errp)) ||
@@ -362,7 +385,9 @@ static bool pc_init(MachineState *ms, GError **errp)
     }
     if (!pc_cmos_init(ms, errp) || !pc_i440fx_init(ms, errp) ||
         !pc_kbd_reset_init(ms, errp) || !pc_ioport80_init(ms, errp) ||
-        !pc_fw_cfg_init(ms, pcms, errp)) {
+        !pc_fw_cfg_init(ms, pcms, errp) ||
+        (firmware && ms->kernel_filename &&
+         !pc_firmware_kernel(ms, pcms, errp))) {
         return false;
     }
     pcms->acpi_pm = acpi_pm_new(ms, PC_ACPI_PM_BASE,

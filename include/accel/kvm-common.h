@@ -37,6 +37,9 @@ typedef struct KVMState {
  * module: ...").
  */
 KVMState *kvm_state_new(const char *device, GError **errp);
+/* The same for a KVM_CREATE_VM type other than 0 (SEV's VM types). */
+KVMState *kvm_state_new_type(const char *device, unsigned long type,
+                             GError **errp);
 void kvm_destroy(KVMState *s);
 /* KVM_CHECK_EXTENSION on the VM fd (falls back to /dev/kvm); <0 => 0. */
 int kvm_check_extension(KVMState *s, int cap);

@@ -92,6 +92,7 @@ struct MachineState {
 
     /* -machine confidential-guest-support (x86: SevGuest), or NULL */
     void *cgs;
+    unsigned long kvm_vm_type;  /* KVM_CREATE_VM type (SEV: 0 or SEV(-ES)) */
     /* Before the vCPUs first run (SEV: LAUNCH_FINISH); false keeps the
      * machine stopped with the error. */
     bool (*cgs_start)(MachineState *ms, GError **errp);

@@ -17,6 +17,7 @@
  * generic and the arch table.  Errors name the missing piece.
  */
 KVMState *kvm_init(const char *device, GError **errp);
+KVMState *kvm_init_type(const char *device, unsigned long type, GError **errp);
 /* Create the vCPU fd and map its kvm_run. */
 bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp);
 /* Level-triggered GSI line to the in-kernel irqchip. */

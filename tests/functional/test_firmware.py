@@ -118,7 +118,8 @@ class FirmwareTest(QkvmTest):
             (['-drive', 'if=sd,file=' + good], '-drive if=sd is not supported'),
             (['-drive', 'if=pflash,unit=1,file=' + good], 'needs unit 0'),
             (['-bios', good, '-drive', pf + good], '-bios and -drive if=pflash'),
-            (['-bios', good, '-kernel', good], '-kernel with firmware'),
+            (['-bios', good, '-kernel', good, '-initrd', good + ',' + good],
+             '-initrd: firmware takes one initrd file'),
             (['-drive', 'if=pflash,unit=0,file=%s,bogus=1' % good],
              "Invalid parameter 'bogus'"),
         ]

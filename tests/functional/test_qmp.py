@@ -33,13 +33,22 @@ class QMPClient:
 
     @classmethod
     def connect_unix(cls, path, timeout=20):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-        except OSError:
-            s.close()
-            raise
-        return cls(s, timeout)
+        # the socket file appears at bind(), a moment before listen():
+        # a refused connection in between is retried
+        end = time.monotonic() + timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return cls(s, timeout)
+            except ConnectionRefusedError:
+                s.close()
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.01)
+            except OSError:
+                s.close()
+                raise
 
     def close(self):
         self.sock.close()

@@ -11,8 +11,11 @@ a real sev-guest must fail with "SEV not available: ...".
 
 import base64
 import os
+import random
+import struct
 import subprocess
 import unittest
+import uuid
 
 from test_qmp import QMPClient, QMPTestBase
 
@@ -33,6 +36,26 @@ def ovmf(name):
         if os.path.exists(p):
             return p
     return None
+
+
+def footer_table_image(size, entries):
+    """A firmware image of random bytes whose OVMF footer table (read
+    backwards from 32 bytes before the end: each entry is data, le16
+    length, GUID) holds entries, a list of (GUID, data)."""
+    rnd = random.Random(size)
+    img = bytearray(rnd.getrandbits(8) for _ in range(size))
+    body = b''
+    for guid, data in entries:
+        body += data + struct.pack('<H', len(data) + 18) + \
+            uuid.UUID(guid).bytes_le
+    table = body + struct.pack('<H', len(body) + 18) + \
+        uuid.UUID('96b582de-1fb2-45f7-baea-a366c55a082d').bytes_le
+    img[size - 32 - len(table):size - 32] = table
+    return bytes(img)
+
+
+SEV_ES_RESET_BLOCK = '00f771de-1a7e-4fcb-890e-68c77e2fb44e'
+SEV_HASH_TABLE_RV = '7255371f-3a3b-4b04-927b-1da6efa8d454'
 
 
 class SevTest(QMPTestBase):
@@ -60,7 +83,7 @@ class SevTest(QMPTestBase):
         self.addCleanup(self.qmp.close)
         return self.qmp.negotiate()
 
-    def predict(self, fw, mode, smp, cpu_opts, info, data):
+    def predict(self, fw, mode, smp, cpu_opts, info, data, legacy=True):
         """qkvm-sev-measure checks data against its own prediction."""
         tool = measure_tool()
         if not os.access(tool, os.X_OK):
@@ -70,7 +93,9 @@ class SevTest(QMPTestBase):
                 '--api-major', str(info['api-major']),
                 '--api-minor', str(info['api-minor']),
                 '--build-id', str(info['build-id']),
-                '--launch-measure', data, '-v', '--legacy-vm-type'] + cpu_opts
+                '--launch-measure', data, '-v'] + cpu_opts
+        if legacy:
+            argv.append('--legacy-vm-type')
         return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
     def check_launch(self, image, smp, cpu, cpu_opts, pflash=True,
@@ -181,6 +206,52 @@ class SevTest(QMPTestBase):
         err = self.proc.stderr.read().decode()
         self.assertIn('cpus are not resettable, terminating', err)
 
+    def test_init2_vm_type(self):
+        # legacy-vm-type=off: KVM_SEV_INIT2, whose VMSAs carry FCW 0x37f
+        # and MXCSR 0x1f80: qkvm-sev-measure's default (sev-snp-measure
+        # since its PR #48), not --legacy-vm-type
+        fw = ovmf('OVMF_CODE.fd')
+        if not fw:
+            self.skipTest('OVMF_CODE.fd not found (Debian package ovmf)')
+        qmp = self.launch(['-drive', 'if=pflash,format=raw,unit=0,'
+                           'readonly=on,file=' + fw], 2, 'EPYC-Milan',
+                          SEV_ES + ',legacy-vm-type=off')
+        info = qmp.cmd('query-sev')
+        data = qmp.cmd('query-sev-launch-measure')['data']
+        cpu = ['--vcpu-type', 'EPYC-Milan']
+        res = self.predict(fw, 'seves', 2, cpu, info, data, legacy=False)
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        res = self.predict(fw, 'seves', 2, cpu, info, data, legacy=True)
+        self.assertEqual(res.returncode, 1, res.stdout)
+
+    def test_kernel_hashes(self):
+        # measured direct boot: the firmware gets the kernel over fw_cfg,
+        # the hashes table is written to its area and measured
+        fw = self.write_file('hashes.fd', footer_table_image(0x40000, [
+            (SEV_ES_RESET_BLOCK, struct.pack('<I', 0xffff8004)),
+            (SEV_HASH_TABLE_RV, struct.pack('<II', 0x80c000, 0x400))]))
+        kernel = self.write_file('vmlinuz', bytes(range(256)) * 300)
+        initrd = self.write_file('initrd', b'initrd' * 1000)
+        sev = SEV_ES + ',kernel-hashes=on'
+        for extra, opts in (
+                ([], ['--kernel', kernel]),
+                (['-initrd', initrd, '-append', 'console=ttyS0 quiet'],
+                 ['--kernel', kernel, '--initrd', initrd,
+                  '--append', 'console=ttyS0 quiet'])):
+            with self.subTest(extra=extra):
+                qmp = self.launch(['-bios', fw, '-kernel', kernel] + extra,
+                                  2, 'EPYC-Milan', sev)
+                info = qmp.cmd('query-sev')
+                data = qmp.cmd('query-sev-launch-measure')['data']
+                cpu = ['--vcpu-type', 'EPYC-Milan']
+                res = self.predict(fw, 'seves', 2, cpu + opts, info, data)
+                self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+                # the same launch predicted without the kernel differs
+                res = self.predict(fw, 'seves', 2, cpu, info, data)
+                self.assertEqual(res.returncode, 1, res.stdout)
+                qmp.cmd('quit')
+                self.proc.wait(timeout=30)
+
     def assertError(self, rsp, cls, desc=None):
         super().assertError(rsp, cls)
         if desc is not None:
@@ -220,6 +291,12 @@ class SevTest(QMPTestBase):
              'nonexistent'),
             (m + ['-object', SEV_ES + ',x-sim-tik-file=' + self.tik] + pf,
              'x-sim-tik-file needs x-sim-firmware=on'),
+            (m + ['-object', SEV_ES + ',legacy-vm-type=maybe' + sim] + pf,
+             "Parameter 'legacy-vm-type' does not accept value 'maybe'"),
+            # Debian's OVMF has no hashes area (base 0)
+            (m + ['-object', SEV_ES + ',kernel-hashes=on' + sim, '-kernel',
+                  self.guest('serial-irq')] + pf,
+             'SEV: firmware does not support kernel hashes'),
         ]
         for args, msg in cases:
             with self.subTest(msg=msg):

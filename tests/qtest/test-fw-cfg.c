@@ -6,6 +6,7 @@
  */
 #include "libqtest.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #define FW_CFG_CTL   0x510
@@ -324,6 +325,62 @@ static void test_dma_bad_address(void)
     qtest_quit(s);
 }
 
+/*
+ * -bios with -kernel/-initrd/-append: the firmware gets the whole kernel
+ * file as the kernel blob after an empty setup blob (OVMF's loader joins
+ * them), the initrd and the command line; the image itself ends at 4 GiB
+ * and its last 128 KiB appear again below 1 MiB.
+ */
+static void test_firmware_kernel(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("qtest-fwk-XXXXXX", NULL);
+    g_autofree char *bios = g_build_filename(dir, "bios.bin", NULL);
+    g_autofree char *kernel = g_build_filename(dir, "kernel.bin", NULL);
+    g_autofree char *initrd = g_build_filename(dir, "initrd.bin", NULL);
+    g_autofree uint8_t *img = g_malloc(0x30000);
+    g_autofree char *args = NULL;
+    uint8_t buf[16];
+    QTestState *s;
+
+    for (unsigned i = 0; i < 0x30000; i++) {
+        img[i] = i * 7 + (i >> 16);
+    }
+    g_assert_true(g_file_set_contents(bios, (char *)img, 0x30000, NULL));
+    g_assert_true(g_file_set_contents(kernel, "KERNEL-bytes", 12, NULL));
+    g_assert_true(g_file_set_contents(initrd, "initrd", 6, NULL));
+    args = g_strdup_printf("-bios %s -kernel %s -initrd %s -append x=1",
+                           bios, kernel, initrd);
+    s = qtest_init(args);
+
+    g_assert_cmpuint(fw_cfg_get_le(s, 0x17, 4), ==, 0);     /* SETUP_SIZE */
+    g_assert_cmpuint(fw_cfg_get_le(s, 0x08, 4), ==, 12);    /* KERNEL_SIZE */
+    fw_cfg_select(s, 0x11);                                 /* KERNEL_DATA */
+    fw_cfg_read(s, buf, 12);
+    g_assert_cmpmem(buf, 12, "KERNEL-bytes", 12);
+    g_assert_cmpuint(fw_cfg_get_le(s, 0x0b, 4), ==, 6);     /* INITRD_SIZE */
+    fw_cfg_select(s, 0x12);                                 /* INITRD_DATA */
+    fw_cfg_read(s, buf, 6);
+    g_assert_cmpmem(buf, 6, "initrd", 6);
+    fw_cfg_select(s, 0x15);                                 /* CMDLINE_DATA */
+    fw_cfg_read(s, buf, 4);
+    g_assert_cmpmem(buf, 4, "x=1", 4);
+
+    /* the image ends at 4 GiB; its last 128 KiB also end at 1 MiB */
+    qtest_memread(s, 0x100000000ULL - 0x30000, buf, 16);
+    g_assert_cmpmem(buf, 16, img, 16);
+    qtest_memread(s, 0xfffffff0ULL, buf, 16);
+    g_assert_cmpmem(buf, 16, img + 0x30000 - 16, 16);
+    qtest_memread(s, 0xe0000, buf, 16);
+    g_assert_cmpmem(buf, 16, img + 0x10000, 16);
+    qtest_memread(s, 0xffff0, buf, 16);
+    g_assert_cmpmem(buf, 16, img + 0x30000 - 16, 16);
+    qtest_quit(s);
+    g_remove(bios);
+    g_remove(kernel);
+    g_remove(initrd);
+    g_rmdir(dir);
+}
+
 /* Reading the DMA address register gives the signature "QEMU CFG". */
 static void test_dma_signature(void)
 {
@@ -353,5 +410,6 @@ int main(int argc, char **argv)
     g_test_add_func("/fw_cfg/dma-skip", test_dma_skip);
     g_test_add_func("/fw_cfg/dma-bad-address", test_dma_bad_address);
     g_test_add_func("/fw_cfg/dma-signature", test_dma_signature);
+    g_test_add_func("/fw_cfg/firmware-kernel", test_firmware_kernel);
     return g_test_run();
 }

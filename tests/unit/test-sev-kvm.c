@@ -6,6 +6,7 @@
  * what the firmware then does is not tested here.
  */
 #include "target/i386/sev/sev-backend.h"
+#include "linux/kvm-sev-init2.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -68,6 +69,12 @@ static int fake_ioctl(int fd, unsigned long req, void *arg)
     case KVM_SEV_LAUNCH_FINISH:
         g_assert_null(data);
         break;
+    case KVM_SEV_INIT2_CMD: {
+        /* no VMSA features, flags 0, KVM's GHCB version, zero padding */
+        static const struct kvm_sev_init2_params zero;
+        g_assert_cmpmem(data, sizeof(zero), &zero, sizeof(zero));
+        break;
+    }
     case KVM_SEV_LAUNCH_START:
         fk.start = *(struct kvm_sev_launch_start *)data;
         ((struct kvm_sev_launch_start *)data)->handle = 7;
@@ -143,7 +150,7 @@ static void test_sequence(void)
     GError *err = NULL;
 
     g_assert_true(o->can_run);
-    g_assert_true(o->init(b, true, &info, &err));
+    g_assert_true(o->init(b, true, false, &info, &err));
     g_assert_cmpuint(info.api_major, ==, 1);
     g_assert_cmpuint(info.api_minor, ==, 52);
     g_assert_cmpuint(info.build, ==, 4);
@@ -214,15 +221,23 @@ static void test_plain_sev_init(void)
     GError *err = NULL;
 
     fk.status_flags = 0;
-    g_assert_true(b->ops->init(b, false, &info, &err));
+    g_assert_true(b->ops->init(b, false, false, &info, &err));
     g_assert_false(info.es);
     g_assert_cmpuint(g_array_index(fk.ids, uint32_t, 0), ==, KVM_SEV_INIT);
+    b->ops->free(b);
+
+    /* legacy-vm-type=off: KVM_SEV_INIT2 on the SEV-ES VM type */
+    b = fresh();
+    g_assert_true(b->ops->init(b, true, true, &info, &err));
+    g_assert_cmpuint(fk.ids->len, ==, 1);
+    g_assert_cmpuint(g_array_index(fk.ids, uint32_t, 0), ==,
+                     KVM_SEV_INIT2_CMD);
     b->ops->free(b);
 
     /* SEV-ES asked of a platform without it: QEMU's message, no command */
     b = fresh();
     fk.status_flags = 0;
-    g_assert_false(b->ops->init(b, true, &info, &err));
+    g_assert_false(b->ops->init(b, true, false, &info, &err));
     g_assert_cmpstr(err->message, ==, "guest policy requires SEV-ES, but "
                     "host SEV-ES support unavailable");
     g_assert_cmpuint(fk.ids->len, ==, 0);

@@ -71,8 +71,8 @@ static void test_misuse(void)
     g_assert_false(o->launch_start(b, 0x5, &handle, NULL, NULL, &err));
     expect_fw_error(err, "LAUNCH_START", "INVALID_PLATFORM_STATE");
     g_clear_error(&err);
-    g_assert_true(o->init(b, true, &info, &err));
-    g_assert_false(o->init(b, true, &info, &err));
+    g_assert_true(o->init(b, true, false, &info, &err));
+    g_assert_false(o->init(b, true, false, &info, &err));
     g_clear_error(&err);
 
     /* UNINIT: only LAUNCH_START */
@@ -141,7 +141,7 @@ static void test_sev_no_vmsa(void)
     uint32_t handle = 0;
     GError *err = NULL;
 
-    g_assert_true(b->ops->init(b, false, &info, &err));
+    g_assert_true(b->ops->init(b, false, false, &info, &err));
     g_assert_true(b->ops->launch_start(b, 0x1, &handle, NULL, NULL, &err));
     g_assert_false(b->ops->update_vmsa(b, page, 1, &err));
     expect_fw_error(err, "LAUNCH_UPDATE_VMSA", "INVALID_GUEST");
@@ -179,7 +179,7 @@ static void test_launch_matches_prediction(void)
                                 SEV_VMM_QEMU_LEGACY_VM);
             sev_vmsa_build(&r, pages + i * SEV_VMSA_SIZE);
         }
-        g_assert_true(b->ops->init(b, true, &info, &err));
+        g_assert_true(b->ops->init(b, true, false, &info, &err));
         g_assert_true(b->ops->launch_start(b, 0x5, &handle, NULL, NULL, &err));
         g_assert_true(b->ops->update_data(b, fw, FW_SIZE, &err));
         g_assert_true(b->ops->update_vmsa(b, pages, vcpus[k], &err));

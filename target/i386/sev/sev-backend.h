@@ -41,8 +41,11 @@ typedef struct SevBackend SevBackend;
 
 typedef struct SevBackendOps {
     const char *name;
-    /* PLATFORM_STATUS, then KVM_SEV_INIT or KVM_SEV_ES_INIT for the VM */
-    bool (*init)(SevBackend *b, bool es, SevPlatformInfo *info,
+    /*
+     * PLATFORM_STATUS, then KVM_SEV_INIT or KVM_SEV_ES_INIT for the VM, or
+     * KVM_SEV_INIT2 (init2: the VM was created with KVM_X86_SEV(_ES)_VM)
+     */
+    bool (*init)(SevBackend *b, bool es, bool init2, SevPlatformInfo *info,
                  GError **errp);
     /* LAUNCH_START (6.2): dh_cert/session may be NULL; *handle in/out */
     bool (*launch_start)(SevBackend *b, uint32_t policy, uint32_t *handle,

@@ -12,6 +12,7 @@
  */
 #include "target/i386/sev/sev-backend.h"
 #include "qemu/error-report.h"
+#include "linux/kvm-sev-init2.h"
 
 #include <cpuid.h>
 #include <errno.h>
@@ -119,7 +120,7 @@ static bool sev_ioctl(SevKvm *s, int cmd, const char *name, void *data,
 }
 #define SEV_IOCTL(s, cmd, data, errp) sev_ioctl(s, KVM_SEV_##cmd, #cmd, data, errp)
 
-static bool kvm_init(SevBackend *b, bool es, SevPlatformInfo *info,
+static bool kvm_init(SevBackend *b, bool es, bool init2, SevPlatformInfo *info,
                      GError **errp)
 {
     SevKvm *s = kvm_of(b);
@@ -145,6 +146,11 @@ static bool kvm_init(SevBackend *b, bool es, SevPlatformInfo *info,
         error_setg(errp, "guest policy requires SEV-ES, but host SEV-ES "
                    "support unavailable");
         return false;
+    }
+    if (init2) {
+        /* no VMSA features, KVM's default GHCB version */
+        struct kvm_sev_init2_params p = { 0 };
+        return sev_ioctl(s, KVM_SEV_INIT2_CMD, "INIT2", &p, errp);
     }
     return es ? SEV_IOCTL(s, ES_INIT, NULL, errp)
               : SEV_IOCTL(s, INIT, NULL, errp);

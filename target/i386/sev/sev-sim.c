@@ -65,13 +65,16 @@ static bool need_state(SevSim *s, SevGuestState want, const char *cmd,
     return true;
 }
 
-static bool sim_init(SevBackend *b, bool es, SevPlatformInfo *info,
+/* init2 changes nothing here: KVM's VMSA sync differs, which the VMM's
+ * pages already show */
+static bool sim_init(SevBackend *b, bool es, bool init2, SevPlatformInfo *info,
                      GError **errp)
 {
     SevSim *s = sim_of(b);
 
     if (s->initialized) {
         error_setg(errp, "SEV: %s: the guest is already initialized",
+                   init2 ? "KVM_SEV_INIT2" :
                    es ? "KVM_SEV_ES_INIT" : "KVM_SEV_INIT");
         return false;
     }

@@ -18,6 +18,8 @@
 #include "system/kvm.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "linux/kvm-sev-init2.h"
 
 #include <errno.h>
 #include <string.h>
@@ -37,6 +39,7 @@ struct SevGuest {
     char *dh_cert_file, *session_file, *sev_device;
     bool kernel_hashes;
     bool sim;                   /* x-sim-firmware=on: test only */
+    bool init2;                 /* legacy-vm-type=off: KVM_SEV_INIT2 */
     uint8_t sim_tik[SEV_TIK_SIZE];
     /* launch */
     SevBackend *backend;
@@ -68,9 +71,18 @@ static bool get_u32(QemuOpts *opts, const char *name, uint32_t def,
     return true;
 }
 
+static void sev_guest_free(SevGuest *sev)
+{
+    g_free(sev->dh_cert_file);
+    g_free(sev->session_file);
+    g_free(sev->sev_device);
+    g_free(sev);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SevGuest, sev_guest_free)
+
 static bool sev_guest_create(UserObject *obj, QemuOpts *opts, GError **errp)
 {
-    g_autofree SevGuest *sev = g_new0(SevGuest, 1);
+    g_autoptr(SevGuest) sev = g_new0(SevGuest, 1);
     const char *tik_file;
     const char *legacy = qemu_opt_get(opts, "legacy-vm-type");
 
@@ -84,12 +96,18 @@ static bool sev_guest_create(UserObject *obj, QemuOpts *opts, GError **errp)
         !qemu_opt_get_bool(opts, "x-sim-firmware", false, &sev->sim, errp)) {
         return false;
     }
-    /* KVM_SEV_INIT2 VM types are not used: only "auto" (the default) */
-    if (legacy && strcmp(legacy, "auto") != 0 && strcmp(legacy, "on") != 0) {
-        error_setg(errp, "sev-guest: legacy-vm-type=%s is not supported "
-                   "(KVM_SEV_INIT2 is not used)", legacy);
+    /*
+     * QEMU's OnOffAuto: on and auto (the default) keep the default VM type
+     * and KVM_SEV(_ES)_INIT; off creates a KVM_X86_SEV(_ES)_VM and uses
+     * KVM_SEV_INIT2, whose VMSAs also carry the x87/SSE state.
+     */
+    if (legacy && strcmp(legacy, "auto") && strcmp(legacy, "on") &&
+        strcmp(legacy, "off")) {
+        error_setg(errp, "Parameter 'legacy-vm-type' does not accept value "
+                   "'%s'", legacy);
         return false;
     }
+    sev->init2 = legacy && !strcmp(legacy, "off");
     sev->dh_cert_file = g_strdup(qemu_opt_get(opts, "dh-cert-file"));
     sev->session_file = g_strdup(qemu_opt_get(opts, "session-file"));
     sev->sev_device = g_strdup(qemu_opt_get(opts, "sev-device"));
@@ -176,19 +194,40 @@ static GBytes *read_base64_file(const char *what, const char *path,
 
 static bool sev_start(MachineState *ms, GError **errp);
 
-bool sev_machine_init(MachineState *ms, const char *id, GError **errp)
+static SevGuest *sev_find(const char *id, GError **errp)
 {
     UserObject *obj = user_object_find(id);
-    g_autoptr(GBytes) dh = NULL;
-    g_autoptr(GBytes) session = NULL;
-    SevGuest *sev;
 
     if (!obj || strcmp(obj->type->name, "sev-guest") != 0) {
         error_setg(errp, "confidential-guest-support: no sev-guest object "
                    "with id '%s'", id);
+        return NULL;
+    }
+    return obj->priv;
+}
+
+bool sev_kvm_vm_type(const char *id, unsigned long *type, GError **errp)
+{
+    SevGuest *sev = sev_find(id, errp);
+
+    if (!sev) {
         return false;
     }
-    sev = obj->priv;
+    /* the simulated firmware runs in an ordinary VM whatever it models */
+    *type = sev->init2 && !sev->sim
+        ? (sev->es ? KVM_X86_SEV_ES_VM : KVM_X86_SEV_VM) : KVM_X86_DEFAULT_VM;
+    return true;
+}
+
+bool sev_machine_init(MachineState *ms, const char *id, GError **errp)
+{
+    g_autoptr(GBytes) dh = NULL;
+    g_autoptr(GBytes) session = NULL;
+    SevGuest *sev = sev_find(id, errp);
+
+    if (!sev) {
+        return false;
+    }
     if (ms->accel != &kvm_accel_ops) {
         error_setg(errp, "SEV needs the KVM accelerator");
         return false;
@@ -202,8 +241,8 @@ bool sev_machine_init(MachineState *ms, const char *id, GError **errp)
                                                   sev->sev_device, sev->es,
                                                   errp);
     if (!sev->backend ||
-        !sev->backend->ops->init(sev->backend, sev->es, &sev->platform,
-                                 errp)) {
+        !sev->backend->ops->init(sev->backend, sev->es, sev->init2,
+                                 &sev->platform, errp)) {
         return false;
     }
     if (sev->cbitpos != sev->platform.cbitpos) {
@@ -274,6 +313,37 @@ bool sev_firmware_added(MachineState *ms, uint8_t *fw, size_t size,
     return sev->backend->ops->update_data(sev->backend, fw, size, errp);
 }
 
+bool sev_kernel_added(MachineState *ms, const void *kernel, size_t kernel_size,
+                      const void *initrd, size_t initrd_size,
+                      const char *cmdline, GError **errp)
+{
+    SevGuest *sev = sev_of(ms);
+    g_autoptr(OvmfTable) table = NULL;
+    SevKernelHashes h;
+    uint32_t base, size;
+    uint8_t *area;
+
+    if (!sev || !sev->kernel_hashes) {
+        return true;
+    }
+    table = ovmf_table_parse(sev->fw, sev->fw_size, errp);
+    if (!table || !ovmf_sev_hashes_area(table, &base, &size, errp)) {
+        g_prefix_error(errp, "SEV: ");
+        return false;
+    }
+    area = machine_gpa_to_hva(ms, base, SEV_PADDED_HASH_TABLE_SIZE);
+    if (!area) {
+        error_setg(errp, "SEV: the firmware's hashes area 0x%x is not in "
+                   "guest RAM", base);
+        return false;
+    }
+    sev_kernel_hashes_from_data(&h, kernel, kernel_size, initrd, initrd_size,
+                                cmdline);
+    sev_hashes_table_build(&h, area);
+    return sev->backend->ops->update_data(sev->backend, area,
+                                          SEV_PADDED_HASH_TABLE_SIZE, errp);
+}
+
 void sev_cpuid_adjust(MachineState *ms, struct kvm_cpuid2 **cpuid)
 {
     SevGuest *sev = sev_of(ms);
@@ -312,7 +382,51 @@ static bool vcpu_get(CPUState *cs, unsigned long req, void *arg,
  * registers as KVM holds them (sev_es_sync_vmsa: the VMCB save area,
  * GPRs, XCR0, DR6/DR7, PAT).
  */
-static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
+/* The vCPU's x87/SSE state as sev_es_sync_vmsa() copies it (INIT2). */
+static bool vcpu_fpu(CPUState *cs, SevVmsaRegs *r, GError **errp)
+{
+    g_autofree struct kvm_xsave *xs = g_new0(struct kvm_xsave, 1);
+    const uint8_t *a = (const uint8_t *)xs->region;
+
+    if (X86_CPU(cs)->reset_xsave) {
+        if (!vcpu_get(cs, KVM_GET_XSAVE, xs, "KVM_GET_XSAVE", errp)) {
+            return false;
+        }
+    } else {
+        struct kvm_fpu fpu;
+        uint8_t *w = (uint8_t *)xs->region;
+
+        if (!vcpu_get(cs, KVM_GET_FPU, &fpu, "KVM_GET_FPU", errp)) {
+            return false;
+        }
+        stw_le_p(w + 0, fpu.fcw);
+        stw_le_p(w + 2, fpu.fsw);
+        w[4] = fpu.ftwx;
+        stw_le_p(w + 6, fpu.last_opcode);
+        stq_le_p(w + 8, fpu.last_ip);
+        stq_le_p(w + 16, fpu.last_dp);
+        stl_le_p(w + 24, fpu.mxcsr);
+        for (unsigned i = 0; i < 8; i++) {
+            memcpy(w + 32 + i * 16, fpu.fpr[i], 16);
+        }
+        memcpy(w + 160, fpu.xmm, 256);
+    }
+    r->x87_fcw = lduw_le_p(a + 0);
+    r->x87_fsw = lduw_le_p(a + 2);
+    r->x87_ftw = a[4];
+    r->x87_fop = lduw_le_p(a + 6);
+    r->x87_rip = ldq_le_p(a + 8);
+    r->x87_dp = ldq_le_p(a + 16);
+    r->mxcsr = ldl_le_p(a + 24);
+    for (unsigned i = 0; i < 8; i++) {
+        memcpy(r->fpreg_x87 + i * 8, a + 32 + i * 16, 8);
+        memcpy(r->fpreg_x87 + 64 + i * 2, a + 32 + i * 16 + 8, 2);
+    }
+    memcpy(r->fpreg_xmm, a + 160, sizeof(r->fpreg_xmm));
+    return true;
+}
+
+static bool vcpu_vmsa(CPUState *cs, bool init2, uint8_t page[SEV_VMSA_SIZE],
                       GError **errp)
 {
     struct kvm_regs regs;
@@ -346,11 +460,15 @@ static bool vcpu_vmsa(CPUState *cs, uint8_t page[SEV_VMSA_SIZE],
         }
     }
     /*
-     * x87/SSE (FCW, MXCSR, registers) stay zero: with KVM_SEV_ES_INIT the
-     * VM has the default type and sev_es_sync_vmsa() skips the FPU ("to
-     * avoid breaking older measurements"); only KVM_SEV_INIT2 VM types,
-     * which qkvm does not create, get it.
+     * x87/SSE: with KVM_SEV_ES_INIT the VM has the default type and
+     * sev_es_sync_vmsa() skips the FPU ("to avoid breaking older
+     * measurements"): zero.  With KVM_SEV_INIT2 it copies them from the
+     * vCPU's XSAVE image (FXSAVE layout, SDM vol. 1, Table 10-2), the x87
+     * registers as 8 x 8 low bytes, then 8 x 2 high bytes.
      */
+    if (init2 && !vcpu_fpu(cs, &r, errp)) {
+        return false;
+    }
     sev_vmsa_build(&r, page);
     return true;
 }
@@ -369,8 +487,8 @@ bool sev_machine_done(MachineState *ms, GError **errp)
         pages = g_new0(uint8_t, (size_t)ms->nr_cpus * SEV_VMSA_SIZE);
         for (unsigned i = 0; i < ms->nr_cpus; i++) {
             if (!kvm_arch_reset_vcpu(ms->cpus[i], errp) ||
-                !vcpu_vmsa(ms->cpus[i], pages + (size_t)i * SEV_VMSA_SIZE,
-                           errp)) {
+                !vcpu_vmsa(ms->cpus[i], sev->init2,
+                           pages + (size_t)i * SEV_VMSA_SIZE, errp)) {
                 return false;
             }
         }

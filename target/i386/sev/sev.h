@@ -8,6 +8,7 @@
  *   sev_ram_added          REG_REGION for guest RAM
  *   sev_firmware_added     footer table, SEV-ES reset block,
  *                          LAUNCH_UPDATE_DATA over the whole unit 0 image
+ *   sev_kernel_added       kernel-hashes=on: the hashes table, measured
  *   sev_cpuid_adjust       CPUID 0x8000001F for the guest
  *   sev_machine_done       SEV-ES: vCPUs reset to their launch state,
  *                          LAUNCH_UPDATE_VMSA; LAUNCH_MEASURE
@@ -25,11 +26,22 @@
 typedef struct MachineState MachineState;
 typedef struct SevGuest SevGuest;
 
+/* Before KVM_CREATE_VM: the VM type sev-guest ID needs (legacy-vm-type). */
+bool sev_kvm_vm_type(const char *id, unsigned long *type, GError **errp);
 /* -machine confidential-guest-support=ID: attach the sev-guest ID. */
 bool sev_machine_init(MachineState *ms, const char *id, GError **errp);
 bool sev_ram_added(MachineState *ms, void *hva, uint64_t size, GError **errp);
 bool sev_firmware_added(MachineState *ms, uint8_t *fw, size_t size,
                         GError **errp);
+/*
+ * -kernel with firmware and kernel-hashes=on: the padded hashes table
+ * (sev-hashes.c) written to the firmware's hashes area in guest RAM and
+ * measured with LAUNCH_UPDATE_DATA, as QEMU's
+ * sev_add_kernel_loader_hashes.  Nothing without kernel-hashes.
+ */
+bool sev_kernel_added(MachineState *ms, const void *kernel, size_t kernel_size,
+                      const void *initrd, size_t initrd_size,
+                      const char *cmdline, GError **errp);
 void sev_cpuid_adjust(MachineState *ms, struct kvm_cpuid2 **cpuid);
 /* Where an AP starts (SEV-ES reset block), 0 when not SEV-ES. */
 uint32_t sev_ap_reset_eip(MachineState *ms);
