@@ -73,6 +73,15 @@ static void cpu_save(void *opaque, GByteArray *out)
         x86_msr_list(&cpu->pmu, x86_kvm_host_caps(), X86_MSR_SAVE);
     int r;
 
+    /* never run (-S): its state is the reset one, not KVM's creation one */
+    if (cs->reset_pending) {
+        g_autoptr(GError) err = NULL;
+        if (kvm_arch_reset_vcpu(cs, &err)) {
+            cs->reset_pending = false;
+        } else {
+            error_report("vCPU %d: reset before saving: %s", i, err->message);
+        }
+    }
     /* the -cpu this state belongs to: the destination must have the same */
     put_struct(out, cpu->cpuid->entries,
                cpu->cpuid->nent * sizeof(cpu->cpuid->entries[0]));

@@ -191,6 +191,28 @@ class MigrationTest(QkvmTest):
         qmp.cmd('cont')
         self.check_continues(serial, before)
 
+    def test_never_started(self):
+        """Saved before it ever ran (-S): the restored guest boots from
+        its first instruction."""
+        proc, qmp, serial = self.vm('src', ['-S'])
+        self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+        qmp.cmd('quit')
+        proc.wait(timeout=20)
+        self.assertEqual(self.counts(serial), [])
+        proc, qmp, serial = self.vm('dst', ['-incoming', 'file:' + self.state])
+        self.check_continues(serial, '')
+
+    def test_failed_migrate_keeps_running(self):
+        proc, qmp, serial = self.vm('src')
+        self.wait_counts(serial, 2)
+        rsp = qmp.execute('migrate', {'uri': 'exec:cat > /dev/null; exit 3'})
+        self.assertIn("migration command 'cat > /dev/null; exit 3' failed",
+                      rsp['error']['desc'])
+        self.assertEqual(qmp.cmd('query-status')['status'], 'running')
+        self.assertEqual(qmp.cmd('query-migrate')['status'], 'failed')
+        n = len(self.counts(serial))
+        self.wait_counts(serial, n + 2)
+
     def refused(self, extra, message):
         proc, _, serial = self.vm('bad', extra, qmp=False)
         out, err = proc.communicate(timeout=30)
