@@ -195,6 +195,7 @@ static bool blocked(MachineState *ms, GError **errp)
 bool migration_save(MachineState *ms, const char *uri, GError **errp)
 {
     bool exec = g_str_has_prefix(uri, "exec:");
+    bool was_running;
     FILE *f;
     bool ok;
     int r;
@@ -211,7 +212,8 @@ bool migration_save(MachineState *ms, const char *uri, GError **errp)
         return false;
     }
     set_status("active", NULL);
-    if (runstate_is_running(ms)) {
+    was_running = runstate_is_running(ms);
+    if (was_running) {
         vm_stop(ms, RUN_STATE_FINISH_MIGRATE);
     } else {
         cpus_wait_stopped(ms);
@@ -227,10 +229,14 @@ bool migration_save(MachineState *ms, const char *uri, GError **errp)
         }
         ok = false;
     }
-    /* QEMU: a source that finished stays paused in "postmigrate" */
-    __atomic_store_n(&ms->runstate, ok ? RUN_STATE_POSTMIGRATE
-                                       : RUN_STATE_PAUSED, __ATOMIC_RELEASE);
     set_status(ok ? "completed" : "failed", ok ? NULL : *errp);
+    if (ok) {
+        /* QEMU: a source that finished stays paused in "postmigrate" */
+        __atomic_store_n(&ms->runstate, RUN_STATE_POSTMIGRATE,
+                         __ATOMIC_RELEASE);
+    } else if (was_running) {
+        vm_start(ms);           /* QEMU: a failed migration goes on running */
+    }
     return ok;
 }
 

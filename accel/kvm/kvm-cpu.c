@@ -135,14 +135,47 @@ static int kvm_handle_exit(CPUState *cpu, struct kvm_run *run)
     return kvm_arch_handle_exit(cpu, run);
 }
 
+/*
+ * An I/O or MMIO exit is complete (RIP past the instruction, IN data in
+ * RAX) only once KVM_RUN is entered again; with immediate_exit set KVM
+ * finishes it and returns without running the guest (api.rst, "The
+ * kvm_run structure": "userspace should ensure that the operation is
+ * completed before performing a live migration").  Done before the vCPU
+ * parks, so a saved vCPU never repeats an OUT or loses an IN.
+ */
+static void kvm_complete_pending_io(CPUState *cpu, struct kvm_run *run)
+{
+    run->immediate_exit = 1;
+    for (;;) {
+        if (ioctl(cpu->kvm_fd, KVM_RUN, 0) < 0) {
+            if (errno != EINTR) {
+                error_report("vCPU %d: completing an I/O exit: KVM_RUN "
+                             "failed: %s", cpu->cpu_index, g_strerror(errno));
+            }
+            break;
+        }
+        /* a string instruction went on to its next part: serve that too */
+        if (run->exit_reason != KVM_EXIT_IO &&
+            run->exit_reason != KVM_EXIT_MMIO) {
+            error_report("vCPU %d: completing an I/O exit: unexpected exit "
+                         "reason %u", cpu->cpu_index, run->exit_reason);
+            break;
+        }
+        kvm_handle_exit(cpu, run);
+    }
+    run->immediate_exit = 0;
+}
+
 int kvm_cpu_exec(CPUState *cpu)
 {
     struct kvm_run *run = cpu->kvm_run;
     MachineState *ms = cpu->machine;
+    bool io_pending = false;
 
     while (!machine_has_request(ms) &&
            !__atomic_load_n(&ms->quitting, __ATOMIC_ACQUIRE) &&
            __atomic_load_n(&ms->runstate, __ATOMIC_ACQUIRE) == RUN_STATE_RUNNING) {
+        io_pending = false;
         if (ioctl(cpu->kvm_fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 run->immediate_exit = 0;
@@ -150,9 +183,14 @@ int kvm_cpu_exec(CPUState *cpu)
             }
             return kvm_fatal_exit(cpu, "kvm run failed %s", g_strerror(errno));
         }
+        io_pending = run->exit_reason == KVM_EXIT_IO ||
+                     run->exit_reason == KVM_EXIT_MMIO;
         if (kvm_handle_exit(cpu, run) < 0) {
             return -1;
         }
+    }
+    if (io_pending) {
+        kvm_complete_pending_io(cpu, run);
     }
     return 0;
 }

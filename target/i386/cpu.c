@@ -1687,6 +1687,7 @@ static void pmu_config_of(const X86CPUConfig *c, const struct kvm_cpuid2 *cpuid,
         .pdcm = c->features[FEAT_1_ECX] & CPUID_EXT_PDCM,
         .perf_caps = c->perf_caps,
         .misc_enable = misc_enable_of(c),
+        .version = c->pmu ? version : 0,
         /* SDM vol. 3B 18.2 "Architectural Performance Monitoring": leaf
          * 0AH EAX[15:8] general counters; EDX[4:0] fixed ones (version 2+) */
         .gp_counters = c->pmu && version ? (a->eax >> 8) & 0xff : 0,

@@ -51,6 +51,7 @@ typedef struct X86PMUConfig {
     bool pdcm;                      /* IA32_PERF_CAPABILITIES exists */
     uint64_t perf_caps;             /* its value (when pdcm) */
     uint64_t misc_enable;           /* IA32_MISC_ENABLE at reset */
+    unsigned version;               /* architectural PMU version (leaf 0xA) */
     unsigned gp_counters, fixed_counters;   /* from the guest's leaf 0xA */
 } X86PMUConfig;
 

@@ -54,7 +54,6 @@ typedef struct X86VCPUState {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     struct kvm_fpu fpu;
-    struct kvm_xsave xsave;
     struct kvm_xcrs xcrs;
     struct kvm_lapic_state lapic;
     struct kvm_mp_state mp;
@@ -62,6 +61,18 @@ typedef struct X86VCPUState {
     struct kvm_debugregs dregs;
     struct kvm_msrs *msrs;
 } X86VCPUState;
+
+/*
+ * The XSAVE area: struct kvm_xsave's 4 KiB, or more with AMX and the like
+ * (api.rst KVM_CAP_XSAVE2 / KVM_GET_XSAVE2: the size this VM needs).
+ */
+static size_t xsave_size(CPUState *cs, bool *xsave2)
+{
+    int r = kvm_check_extension(cs->machine->kvm, KVM_CAP_XSAVE2);
+
+    *xsave2 = r > 0;
+    return MAX((size_t)MAX(r, 0), sizeof(struct kvm_xsave));
+}
 
 static void cpu_save(void *opaque, GByteArray *out)
 {
@@ -71,16 +82,30 @@ static void cpu_save(void *opaque, GByteArray *out)
     g_autofree X86VCPUState *st = g_new0(X86VCPUState, 1);
     g_autofree struct kvm_msrs *msrs =
         x86_msr_list(&cpu->pmu, x86_kvm_host_caps(), X86_MSR_SAVE);
+    bool xsave2;
+    size_t xsize = xsave_size(cs, &xsave2);
+    g_autofree uint8_t *xsave = g_malloc0(xsize);
     int r;
 
+    /* never run (-S): its state is the reset one, not KVM's creation one */
+    if (cs->reset_pending) {
+        g_autoptr(GError) err = NULL;
+        if (kvm_arch_reset_vcpu(cs, &err)) {
+            cs->reset_pending = false;
+        } else {
+            error_report("vCPU %d: reset before saving: %s", i, err->message);
+        }
+    }
     /* the -cpu this state belongs to: the destination must have the same */
     put_struct(out, cpu->cpuid->entries,
                cpu->cpuid->nent * sizeof(cpu->cpuid->entries[0]));
     SAVE_IOCTL(fd, KVM_GET_REGS, &st->regs, i);
     SAVE_IOCTL(fd, KVM_GET_SREGS, &st->sregs, i);
     SAVE_IOCTL(fd, KVM_GET_FPU, &st->fpu, i);
-    if (cpu->reset_xsave) {
-        SAVE_IOCTL(fd, KVM_GET_XSAVE, &st->xsave, i);
+    if (cpu->reset_xsave && xsave2) {
+        SAVE_IOCTL(fd, KVM_GET_XSAVE2, xsave, i);
+    } else if (cpu->reset_xsave) {
+        SAVE_IOCTL(fd, KVM_GET_XSAVE, xsave, i);
     }
     if (cpu->has_xcrs) {
         SAVE_IOCTL(fd, KVM_GET_XCRS, &st->xcrs, i);
@@ -98,7 +123,7 @@ static void cpu_save(void *opaque, GByteArray *out)
     put_struct(out, &st->sregs, sizeof(st->sregs));
     put_struct(out, &st->fpu, sizeof(st->fpu));
     vms_put_u8(out, cpu->reset_xsave != NULL);
-    put_struct(out, &st->xsave, sizeof(st->xsave));
+    put_struct(out, xsave, xsize);
     vms_put_u8(out, cpu->has_xcrs);
     put_struct(out, &st->xcrs, sizeof(st->xcrs));
     put_struct(out, &st->lapic, sizeof(st->lapic));
@@ -121,7 +146,9 @@ static bool cpu_load(void *opaque, VMLoad *in, bool apply, GError **errp)
         g_new0(struct kvm_cpuid_entry2, cpu->cpuid->nent);
     g_autofree struct kvm_msrs *saved = NULL;
     g_autofree struct kvm_msrs *put = NULL;
-    bool had_xsave, had_xcrs;
+    bool had_xsave, had_xcrs, xsave2;
+    size_t xsize = xsave_size(cs, &xsave2);
+    g_autofree uint8_t *xsave = g_malloc0(xsize);
     uint32_t nmsrs;
 
     if (!get_struct(in, cpuid, cpu->cpuid->nent * sizeof(*cpuid), "CPUID",
@@ -139,7 +166,7 @@ static bool cpu_load(void *opaque, VMLoad *in, bool apply, GError **errp)
         return false;
     }
     had_xsave = vms_get_bool(in);
-    if (!get_struct(in, &st->xsave, sizeof(st->xsave), "kvm_xsave", errp)) {
+    if (!get_struct(in, xsave, xsize, "the XSAVE area", errp)) {
         return false;
     }
     had_xcrs = vms_get_bool(in);
@@ -190,7 +217,7 @@ static bool cpu_load(void *opaque, VMLoad *in, bool apply, GError **errp)
     PUT(KVM_SET_SREGS, &st->sregs);
     PUT(KVM_SET_REGS, &st->regs);
     if (had_xsave) {
-        PUT(KVM_SET_XSAVE, &st->xsave);
+        PUT(KVM_SET_XSAVE, xsave);      /* takes the XSAVE2 size too */
     } else {
         PUT(KVM_SET_FPU, &st->fpu);
     }

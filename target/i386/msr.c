@@ -13,7 +13,8 @@
 
 typedef enum X86MSRGate {
     GATE_ALWAYS,
-    GATE_PMU,           /* architectural PMU (CPUID.0AH) */
+    GATE_PMU,           /* architectural PMU (CPUID.0AH), Intel's MSRs */
+    GATE_PMU_V2,        /* ... version 2+: fixed counters, global control */
     GATE_PDCM,          /* IA32_PERF_CAPABILITIES exists */
     GATE_DS,            /* CPUID.01H:EDX.ds */
     GATE_PEBS,          /* PEBS via DS */
@@ -69,7 +70,11 @@ static const X86MSRInfo x86_msr_table[] = {
     MSR(0x4b564d03, "KVM_STEAL_TIME"),
     MSR(0x4b564d04, "KVM_PV_EOI_EN"),
     /*
-     * The PMU.  IA32_PERF_CAPABILITIES is configuration from -cpu, not
+     * The PMU (SDM vol. 3B, "Architectural Performance Monitoring": the
+     * fixed counters and the global control MSRs come with version 2).
+     * AMD's PMU MSRs (K7/F15H counters, PerfMonV2) are not in the table
+     * yet: an AMD guest with pmu=on has them reset by KVM, not saved.
+     * IA32_PERF_CAPABILITIES is configuration from -cpu, not
      * guest state, and goes first: KVM checks the counter MSRs against it.
      * The full-width aliases IA32_A_PMCx (0x4c1+) are the same counters
      * as IA32_PMCx, which host-initiated accesses read and write in full
@@ -78,10 +83,10 @@ static const X86MSRInfo x86_msr_table[] = {
     MSR(MSR_IA32_PERF_CAPABILITIES, "IA32_PERF_CAPABILITIES",
         .gate = GATE_PDCM, .reset_from = RESET_PERF_CAPS, .config = true,
         .feature = true),
-    MSR(0x00000309, "IA32_FIXED_CTR", .gate = GATE_PMU, .count = PER_FIXED),
-    MSR(0x0000038d, "IA32_FIXED_CTR_CTRL", .gate = GATE_PMU),
-    MSR(0x0000038e, "IA32_PERF_GLOBAL_STATUS", .gate = GATE_PMU),
-    MSR(0x00000390, "IA32_PERF_GLOBAL_OVF_CTRL", .gate = GATE_PMU),
+    MSR(0x00000309, "IA32_FIXED_CTR", .gate = GATE_PMU_V2, .count = PER_FIXED),
+    MSR(0x0000038d, "IA32_FIXED_CTR_CTRL", .gate = GATE_PMU_V2),
+    MSR(0x0000038e, "IA32_PERF_GLOBAL_STATUS", .gate = GATE_PMU_V2),
+    MSR(0x00000390, "IA32_PERF_GLOBAL_OVF_CTRL", .gate = GATE_PMU_V2),
     MSR(0x000000c1, "IA32_PMC", .gate = GATE_PMU, .count = PER_GP),
     MSR(0x00000186, "IA32_PERFEVTSEL", .gate = GATE_PMU, .count = PER_GP),
     /*
@@ -97,7 +102,7 @@ static const X86MSRInfo x86_msr_table[] = {
      * general-purpose counters' enable bits are set (SDM vol. 3B,
      * "IA32_PERF_GLOBAL_CTRL"; Linux intel_pmu_refresh does the same).
      */
-    MSR(0x0000038f, "IA32_PERF_GLOBAL_CTRL", .gate = GATE_PMU,
+    MSR(0x0000038f, "IA32_PERF_GLOBAL_CTRL", .gate = GATE_PMU_V2,
         .reset_from = RESET_GLOBAL_CTRL),
 };
 
@@ -110,7 +115,9 @@ static bool gate_holds(const X86MSRInfo *m, const X86PMUConfig *pmu)
     case GATE_ALWAYS:
         return true;
     case GATE_PMU:
-        return pmu->pmu;
+        return pmu->pmu && pmu->version >= 1;
+    case GATE_PMU_V2:
+        return pmu->pmu && pmu->version >= 2;
     case GATE_PDCM:
         return pmu->pdcm;
     case GATE_DS:

@@ -140,6 +140,33 @@ class MigrationTest(QkvmTest):
             self.assertLess(time.monotonic(), end, 'no fresh boot after reset')
             time.sleep(0.05)
 
+    def test_chain_while_printing(self):
+        """Saved in the middle of serial output, four times in a row: the
+        guest does nothing but print, and across all the hops no byte may
+        be repeated or lost.  (A stop that catches the vCPU between a
+        serial exit and its re-entry must complete that OUT first; the
+        window is narrow, so this is a stress check more than a proof.)"""
+        extra = ['-append', 'delay=0']
+        proc, qmp, serial = self.vm('src', extra)
+        self.wait_counts(serial, 50)
+        text = ''
+        for hop in range(4):
+            self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+            text += self.text(serial)
+            qmp.cmd('quit')
+            proc.wait(timeout=20)
+            proc, qmp, serial = self.vm('hop%d' % hop,
+                                        extra + ['-incoming',
+                                                 'file:' + self.state])
+            end = time.monotonic() + 30
+            while len(self.counts(serial)) < 50:
+                self.assertLess(time.monotonic(), end)
+                time.sleep(0.02)
+        text += self.text(serial)
+        counts = self.counts(None, text)
+        self.assertEqual(counts, list(range(1, len(counts) + 1)),
+                         'serial output repeated or lost across saves')
+
     def test_exec_and_defer(self):
         before = self.save_running('exec:cat > %s' % self.state)
         proc, qmp, serial = self.vm('dst', ['-incoming', 'defer'])
@@ -163,6 +190,28 @@ class MigrationTest(QkvmTest):
         self.assertEqual(qmp.cmd('query-status')['status'], 'paused')
         qmp.cmd('cont')
         self.check_continues(serial, before)
+
+    def test_never_started(self):
+        """Saved before it ever ran (-S): the restored guest boots from
+        its first instruction."""
+        proc, qmp, serial = self.vm('src', ['-S'])
+        self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+        qmp.cmd('quit')
+        proc.wait(timeout=20)
+        self.assertEqual(self.counts(serial), [])
+        proc, qmp, serial = self.vm('dst', ['-incoming', 'file:' + self.state])
+        self.check_continues(serial, '')
+
+    def test_failed_migrate_keeps_running(self):
+        proc, qmp, serial = self.vm('src')
+        self.wait_counts(serial, 2)
+        rsp = qmp.execute('migrate', {'uri': 'exec:cat > /dev/null; exit 3'})
+        self.assertIn("migration command 'cat > /dev/null; exit 3' failed",
+                      rsp['error']['desc'])
+        self.assertEqual(qmp.cmd('query-status')['status'], 'running')
+        self.assertEqual(qmp.cmd('query-migrate')['status'], 'failed')
+        n = len(self.counts(serial))
+        self.wait_counts(serial, n + 2)
 
     def refused(self, extra, message):
         proc, _, serial = self.vm('bad', extra, qmp=False)

@@ -372,6 +372,25 @@ static void test_pebs_fmt0(void)
     built_free(&b);
 }
 
+/* A version 1 PMU has general counters only: no fixed or global MSRs. */
+static void test_pmu_v1(void)
+{
+    X86HostCaps caps = host_caps(HOST_ICX);
+    Built b;
+    g_autofree char *saved = NULL;
+
+    x86_cpuid_find(caps.cpuid, 0xa, 0)->eax = 0x08300801;
+    b = build_caps("Icelake-Server,pmu=on", caps);
+    saved = msr_set(&b, X86_MSR_SAVE);
+    no_warnings(&b);
+    g_assert_cmpuint(b.pmu.version, ==, 1);
+    g_assert_cmpuint(b.pmu.fixed_counters, ==, 0);
+    g_assert_cmpstr(saved, ==, BASE_SAVED " 0xc1 0xc2 0xc3 0xc4 0xc5 0xc6 "
+                    "0xc7 0xc8 0x186 0x187 0x188 0x189 0x18a 0x18b 0x18c "
+                    "0x18d");
+    built_free(&b);
+}
+
 /* What KVM would refuse is refused here, naming the piece. */
 static void test_pebs_refused(void)
 {
@@ -526,6 +545,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pmu/host-pmu-off", test_host_pmu_off);
     g_test_add_func("/pmu/sapphire-rapids", test_spr);
     g_test_add_func("/pmu/pebs-fmt0", test_pebs_fmt0);
+    g_test_add_func("/pmu/pmu-v1", test_pmu_v1);
     g_test_add_func("/pmu/refused", test_pebs_refused);
     g_test_add_func("/pmu/lbr-fmt", test_lbr_fmt);
     g_test_add_func("/pmu/no-vpmu", test_no_vpmu);
