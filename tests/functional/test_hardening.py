@@ -126,6 +126,20 @@ class FileSafetyTest(QMPTestBase):
         self.proc.communicate(timeout=20)
         self.assertFalse(os.path.exists(pidfile), 'pidfile left behind')
 
+    def test_qmp_socket_never_replaces_a_file(self):
+        # only a stale socket at the path is removed; a regular file there
+        # is an error and stays as it was (QEMU 7.2 would unlink it)
+        path = self.write_file('notes.txt', 'precious\n')
+        res = subprocess.run([self.binary, '-display', 'none', '-nodefaults',
+                              '-qmp', 'unix:%s,server=on,wait=off' % path,
+                              '-kernel', self.guest('demo')],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertIn('Failed to bind socket to %s: Address already in use'
+                      % path, res.stderr)
+        with open(path) as f:
+            self.assertEqual(f.read(), 'precious\n')
+
     def test_ram_larger_than_address_space(self):
         # 200 TiB: more than a 47-bit user address space can map, whatever
         # the host's overcommit policy; QEMU's message, status 1

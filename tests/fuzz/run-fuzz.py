@@ -3,12 +3,16 @@
 
     tests/fuzz/run-fuzz.py BUILDDIR SECONDS [TARGET...]
 
+SECONDS 0: no fuzzing, only the coverage of the corpora kept so far.
+
 Each fuzz-NAME starts from the in-tree corpus tests/fuzz/corpus/NAME and
 keeps what it learns in BUILDDIR/fuzz-corpus/NAME; a crash, leak, timeout
 (10 s per input) or sanitizer report is saved in BUILDDIR/fuzz-artifacts/
 NAME and makes the run fail.  Prints one line per target: executions,
-executions/s, coverage (libFuzzer's "cov": instrumented edges reached) and
-"ft" (features), and the result.
+executions/s, libFuzzer's "cov" (instrumented edges reached anywhere) and
+"ft" (features), the edge coverage of the code the target is about
+(SUBJECTS below; from a -print_coverage=1 replay of the corpus), and the
+result.
 """
 import os
 import re
@@ -16,6 +20,29 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The source files each target exists to test (path fragments).
+SUBJECTS = {
+    'opts': ['util/qemu-option.c', 'util/qemu-option-json.c'],
+    'qmp': ['monitor/'],
+    'qtest': ['hw/char/', 'hw/rtc/', 'hw/nvram/', 'hw/acpi/', 'hw/pci-host/',
+              'hw/input/', 'hw/misc/', 'accel/qtest/qtest.c', 'system/iobus.c'],
+    'x86-boot': ['hw/i386/x86-boot.c'],
+    'ovmf': ['target/i386/sev/ovmf.c'],
+    'elf-user': ['user/elfload.c'],
+}
+
+
+def subject_coverage(binary, name, corpus):
+    """Covered/total edges of the target's subject files over corpus."""
+    out = subprocess.run([binary, '-runs=0', '-print_coverage=1', corpus],
+                         capture_output=True, text=True, errors='replace').stderr
+    cov = tot = 0
+    for m in re.finditer(r'(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) \S+ (\S+)', out):
+        if any(frag in m.group(3) for frag in SUBJECTS.get(name, [])):
+            cov += int(m.group(1))
+            tot += int(m.group(2))
+    return '%d/%d (%d%%)' % (cov, tot, 100 * cov // tot) if tot else '?'
 
 
 def main():
@@ -32,8 +59,9 @@ def main():
               % fuzzdir, file=sys.stderr)
         return 1
     failed = 0
-    print('%-10s %12s %9s %7s %7s  %s' % ('target', 'executions', 'exec/s',
-                                          'cov', 'ft', 'result'))
+    print('%-10s %12s %9s %7s %7s %18s  %s' % ('target', 'executions', 'exec/s',
+                                               'cov', 'ft', 'subject edges',
+                                               'result'))
     for name in names:
         work = os.path.join(build, 'fuzz-corpus', name)
         arts = os.path.join(build, 'fuzz-artifacts', name)
@@ -45,6 +73,8 @@ def main():
                '-artifact_prefix=' + arts + '/',
                work, os.path.join(HERE, 'corpus', name)]
         log = os.path.join(build, 'fuzz-artifacts', name + '.log')
+        if seconds == 0:
+            cmd[1] = '-runs=0'      # replay the corpora once
         with open(log, 'w') as f:
             rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
         text = open(log, errors='replace').read()
@@ -53,10 +83,10 @@ def main():
         cov = re.findall(r'cov: (\d+) ft: (\d+)', text)
         result = 'ok' if rc == 0 else 'FAILED (rc %d, see %s)' % (rc, log)
         failed += rc != 0
-        print('%-10s %12s %9s %7s %7s  %s' % (
+        print('%-10s %12s %9s %7s %7s %18s  %s' % (
             name, execs[-1] if execs else '?', rate[-1] if rate else '?',
-            cov[-1][0] if cov else '?', cov[-1][1] if cov else '?', result),
-            flush=True)
+            cov[-1][0] if cov else '?', cov[-1][1] if cov else '?',
+            subject_coverage(cmd[0], name, work), result), flush=True)
     return 1 if failed else 0
 
 
