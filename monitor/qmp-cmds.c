@@ -9,6 +9,7 @@
  */
 #include "monitor/monitor-internal.h"
 #include "hw/boards.h"
+#include "system/target-info.h"
 
 #include <string.h>
 
@@ -69,7 +70,7 @@ const QmpCommand qmp_commands[] = {
 
     /* the program and its accelerator */
     { "query-target", qmp_query_target, NULL,
-      QAPI_OBJECT({ "arch", QAPI_ENUM(QMP_TARGET_ARCH) }) },
+      QAPI_OBJECT({ "arch", QAPI_ENUM_FN(qmp_target_arch_value) }) },
     { "query-kvm", qmp_query_kvm, NULL,
       QAPI_OBJECT({ "enabled", &qapi_bool }, { "present", &qapi_bool }) },
     { "query-command-line-options", qmp_query_command_line_options,
@@ -109,7 +110,7 @@ const QmpCommand qmp_commands[] = {
       QAPI_ARRAY(QAPI_OBJECT(
           { "cpu-index", &qapi_int }, { "qom-path", &qapi_str },
           { "thread-id", &qapi_int }, QAPI_OPT("props", CPU_INSTANCE_PROPERTIES),
-          { "target", QAPI_ENUM(QMP_TARGET_ARCH) })) },
+          { "target", QAPI_ENUM_FN(qmp_target_arch_value) })) },
     { "query-hotpluggable-cpus", qmp_query_hotpluggable_cpus, NULL,
       QAPI_ARRAY(QAPI_OBJECT(
           { "type", &qapi_str }, { "vcpus-count", &qapi_int },
@@ -210,6 +211,43 @@ QMP_HANDLER(qmp_query_version)
     json_object_set_object_member(v, "qemu", g_steal_pointer(&qemu));
     json_object_set_string_member(v, "package", "qkvm-" QKVM_VERSION);
     return qmp_node_object(g_steal_pointer(&v));
+}
+
+/* ---- the target: names the generic code builds from target_info ------- */
+
+const char *qmp_target_arch_value(int i)
+{
+    return i == 0 ? target_info.arch : NULL;
+}
+
+const char *qmp_cpu_base_type(void)
+{
+    static char *name;
+
+    if (!name) {
+        name = g_strdup_printf("%s-cpu", target_info.arch);
+    }
+    return name;
+}
+
+char *qmp_cpu_type_name(const char *cpu_model)
+{
+    g_autofree char *model = g_strndup(cpu_model, strcspn(cpu_model, ","));
+
+    return g_strdup_printf("%s-%s-cpu", model, target_info.arch);
+}
+
+GStrv qmp_cpu_model_names(void)
+{
+    return target_info.cpu_model_names();
+}
+
+QMP_HANDLER(qmp_query_target)
+{
+    g_autoptr(JsonObject) o = json_object_new();
+
+    json_object_set_string_member(o, "arch", target_info.arch);
+    return qmp_node_object(g_steal_pointer(&o));
 }
 
 QMP_HANDLER(qmp_query_kvm)

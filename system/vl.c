@@ -19,7 +19,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/option.h"
-#include "target/i386/cpu.h"
+#include "system/target-info.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,8 +133,9 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
     }
     for (size_t i = 0; i < opts->nr; i++) {
         if (!opts->opts[i].used) {
-            const MachineClass *mc = machine_find(cfg->machine_type ?
-                                                  cfg->machine_type : "pc");
+            const MachineClass *mc = cfg->machine_type ?
+                                     machine_find(cfg->machine_type) :
+                                     machine_default();
             error_setg(errp, "Property '%s-machine.%s' not found",
                        mc ? mc->name : cfg->machine_type, opts->opts[i].name);
             return false;
@@ -214,7 +215,7 @@ static bool opt_smp(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_cpu(VLConfig *cfg, const char *arg, GError **errp)
 {
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
-        x86_cpu_list(stdout);
+        target_info.cpu_list(stdout);
         exit(0);
     }
     return opt_string(&cfg->cpu_model, arg);
@@ -1158,7 +1159,8 @@ int main(int argc, char **argv)
         exit(1);
     }
     ms->ram_size = cfg.ram_size;
-    ms->cpu_model = g_strdup(cfg.cpu_model ? cfg.cpu_model : "qemu64");
+    ms->cpu_model = g_strdup(cfg.cpu_model ? cfg.cpu_model :
+                             target_info.default_cpu_model);
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append);

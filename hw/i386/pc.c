@@ -26,23 +26,6 @@ static void pc_isa_irq_handler(void *opaque, int n, int level)
     ms->accel->set_irq(ms, n, level);
 }
 
-void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
-{
-    const uint64_t high = 1ULL << 32;
-
-    if (len == 0) {
-        len = 1;
-    }
-    if (gpa < ms->below_4g_mem_size && len <= ms->below_4g_mem_size - gpa) {
-        return ms->ram + gpa;
-    }
-    if (gpa >= high && gpa - high < ms->above_4g_mem_size &&
-        len <= ms->above_4g_mem_size - (gpa - high)) {
-        return ms->ram + ms->below_4g_mem_size + (gpa - high);
-    }
-    return NULL;
-}
-
 static void *boot_gpa_to_hva(void *opaque, uint64_t gpa, uint64_t len)
 {
     return machine_gpa_to_hva(opaque, gpa, len);
@@ -61,12 +44,12 @@ static bool pc_memory_init(MachineState *ms, GError **errp)
         return false;
     }
     madvise(ms->ram, ms->ram_size, MADV_DONTDUMP);
-    if (!ms->accel->map_ram(ms, 0, ms->below_4g_mem_size, ms->ram, errp)) {
+    if (!machine_map_ram(ms, 0, 0, ms->below_4g_mem_size, errp)) {
         return false;
     }
     if (ms->above_4g_mem_size &&
-        !ms->accel->map_ram(ms, 1ULL << 32, ms->above_4g_mem_size,
-                            ms->ram + ms->below_4g_mem_size, errp)) {
+        !machine_map_ram(ms, 1ULL << 32, ms->below_4g_mem_size,
+                         ms->above_4g_mem_size, errp)) {
         return false;
     }
     return true;

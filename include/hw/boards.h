@@ -37,6 +37,13 @@ typedef struct MachineClass {
 
 typedef void QEMUResetHandler(void *opaque);
 
+/* A slice of the machine's RAM mapping seen by the guest at gpa. */
+typedef struct MachineRAMRange {
+    uint64_t gpa, size;
+    uint64_t offset;            /* into ms->ram */
+} MachineRAMRange;
+#define MACHINE_MAX_RAM_RANGES 4
+
 /* A -device created with id=ID: QOM's /machine/peripheral/ID. */
 typedef struct MachinePeripheral {
     char *id;
@@ -63,6 +70,8 @@ struct MachineState {
     /* guest memory: one host mapping, laid out by the machine */
     uint8_t *ram;
     uint64_t below_4g_mem_size, above_4g_mem_size;
+    MachineRAMRange ram_ranges[MACHINE_MAX_RAM_RANGES];
+    unsigned nr_ram_ranges;
 
     const struct AccelOps *accel;
     qemu_irq *isa_irqs;         /* ISA IRQ 0-15, NULL without an ISA bus */
@@ -90,6 +99,9 @@ struct MachineState {
 
 /* Guest physical -> host pointer, NULL unless [gpa, gpa+len) is RAM. */
 void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
+/* Show ms->ram[offset, offset+size) to the guest at gpa (accel map_ram). */
+bool machine_map_ram(MachineState *ms, uint64_t gpa, uint64_t offset,
+                     uint64_t size, GError **errp);
 
 void qemu_register_reset(MachineState *ms, QEMUResetHandler *fn, void *opaque);
 void qemu_devices_reset(MachineState *ms);

@@ -1,5 +1,5 @@
 /*
- * The x86 part of QMP: the target's name, its CPU models and what the
+ * The x86 part of QMP: its CPU models and what the
  * host lacks of each (query-cpu-definitions' unavailable-features, which
  * libvirt shows as usable='no').
  */
@@ -14,29 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-
-#define CPU_TYPE_SUFFIX "-" QMP_TARGET_ARCH "-cpu"
-
-char *qmp_cpu_type_name(const char *cpu_model)
-{
-    g_autofree char *model = g_strndup(cpu_model, strcspn(cpu_model, ","));
-
-    return g_strconcat(model, CPU_TYPE_SUFFIX, NULL);
-}
-
-GStrv qmp_cpu_model_names(void)
-{
-    return x86_cpu_model_names();
-}
-
-QMP_HANDLER(qmp_query_target)
-{
-    g_autoptr(JsonObject) o = json_object_new();
-
-    json_object_set_string_member(o, "arch", QMP_TARGET_ARCH);
-    return qmp_node_object(g_steal_pointer(&o));
-}
-
 
 /* "...: CPUID.01H:ECX.sse4.1 [bit 19]" -> "sse4.1" (NULL: unnamed bit) */
 static char *feature_of_warning(const char *msg)
