@@ -59,6 +59,7 @@ typedef struct VLConfig {
     const char *uuid;
     const char *rtc_base;
     const char *memory_backend;
+    const char *dumpdtb;
     bool ram_size_given;
     bool mem_lock;
 } VLConfig;
@@ -128,6 +129,9 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
      */
     qemu_opt_get(opts, "usb");
     qemu_opt_get(opts, "dump-guest-core");
+    if (qemu_opt_has(opts, "dumpdtb")) {
+        cfg->dumpdtb = g_strdup(qemu_opt_get(opts, "dumpdtb"));
+    }
     if (qemu_opt_has(opts, "memory-backend")) {
         cfg->memory_backend = g_strdup(qemu_opt_get(opts, "memory-backend"));
     }
@@ -501,8 +505,8 @@ static const QEMUOption qemu_options[] = {
     { "h", NULL, "display this help and exit", opt_help },
     { "help", NULL, "display this help and exit", opt_help },
     { "version", NULL, "display version information and exit", opt_version },
-    { "machine", "[type=]name[,accel=a1[:a2...]]", "select the machine ('-machine help' lists them)", opt_machine },
-    { "M", "[type=]name[,accel=a1[:a2...]]", "same as -machine", opt_machine },
+    { "machine", "[type=]name[,accel=a1[:a2...]][,dumpdtb=file]", "select the machine ('-machine help' lists them); dumpdtb: write the device tree to file and exit", opt_machine },
+    { "M", "[type=]name[,accel=a1[:a2...]][,dumpdtb=file]", "same as -machine", opt_machine },
     { "accel", "kvm|qtest", "select the accelerator (kvm, the default; qtest runs no vCPU)", opt_accel },
     { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
     { "qtest", "dev", "serve the qtest protocol on dev (stdio, unix:path, chardev:id); implies -accel qtest", opt_qtest },
@@ -1164,6 +1168,7 @@ int main(int argc, char **argv)
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append);
+    ms->dumpdtb = g_strdup(cfg.dumpdtb);
     ms->no_reboot = cfg.no_reboot;
     ms->no_shutdown = cfg.no_shutdown;
     g_mutex_init(&ms->lock);

@@ -33,6 +33,9 @@ typedef struct MachineClass {
     void (*powerdown)(MachineState *ms);
     /* Interrupt controllers qtest's irq_intercept_* may name ("ioapic"). */
     const char *const *qtest_intc_names;
+    /* qtest set_irq_in: input line n of that controller when it is a
+     * device model (the RISC-V PLIC); NULL: the accelerator's line n. */
+    qemu_irq (*qtest_irq_in)(MachineState *ms, unsigned n);
 } MachineClass;
 
 typedef void QEMUResetHandler(void *opaque);
@@ -60,6 +63,7 @@ struct MachineState {
     char *kernel_filename;
     char *initrd_filename;
     char *kernel_cmdline;
+    char *dumpdtb;              /* -machine dumpdtb=FILE (FDT machines) */
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */

@@ -47,11 +47,19 @@ class RiscvTargetTest(unittest.TestCase):
     def test_kvm_not_available(self):
         if platform.machine() == 'riscv64':
             self.skipTest('host is riscv64: KVM may be available')
-        res = run(['-M', 'none', '-accel', 'kvm', '-display', 'none',
-                   '-nodefaults'])
-        self.assertEqual(res.returncode, 1, res.stderr)
-        self.assertIn('KVM not available for this target', res.stderr)
-        self.assertEqual(len(res.stderr.strip().splitlines()), 1, res.stderr)
+        for machine in (['-M', 'none'], [], ['-M', 'virt']):
+            res = run(machine + ['-accel', 'kvm', '-display', 'none',
+                                 '-nodefaults'])
+            self.assertEqual(res.returncode, 1, res.stderr)
+            self.assertEqual(res.stderr.strip().splitlines(),
+                             ['qkvm-system-riscv64: KVM not available for '
+                              'this target'])
+
+    def test_default_machine_is_virt(self):
+        res = run(['-M', 'help'])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertRegex(res.stdout, r'(?m)^virt\s.*\(default\)$')
+        self.assertNotIn('pc-i440fx', res.stdout)
 
     def test_cpu_help_lists_riscv_models(self):
         res = run(['-cpu', 'help'])
