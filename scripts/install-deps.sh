@@ -8,6 +8,10 @@ PKGS=(
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
   qemu-system-x86 ovmf
+  # the nested RISC-V KVM test: qemu-system-riscv64 (TCG, H extension) and
+  # OpenSBI, the riscv64 cross compiler, the signed trixie index check
+  qemu-system-misc opensbi gcc-riscv64-linux-gnu curl gpgv
+  debian-archive-keyring zstd
   # qemu-system-x86: QEMU 7.2, the reference the functional tests compare against
 )
 missing=()

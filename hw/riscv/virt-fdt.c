@@ -84,7 +84,7 @@ void *virt_fdt_build(MachineState *ms, GError **errp)
     FDT_CHECK(fdt_begin_node(fdt, "cpus"));
     FDT_CHECK(fdt_property_u32(fdt, "#address-cells", 1));
     FDT_CHECK(fdt_property_u32(fdt, "#size-cells", 0));
-    FDT_CHECK(fdt_property_u32(fdt, "timebase-frequency", vs->timebase_freq));
+    FDT_CHECK(fdt_property_u32(fdt, "timebase-frequency", vs->hart.timebase_freq));
     for (unsigned i = 0; i < ms->smp_cpus; i++) {
         snprintf(name, sizeof(name), "cpu@%u", i);
         FDT_CHECK(fdt_begin_node(fdt, name));

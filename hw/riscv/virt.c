@@ -10,6 +10,7 @@
 #include "hw/char/serial.h"
 #include "hw/misc/sifive_test.h"
 #include "system/accel.h"
+#include "target/riscv/cpu.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
 
@@ -89,14 +90,14 @@ static bool virt_load_boot(MachineState *ms, GError **errp)
     }
     if (!riscv_load_kernel(ms->ram, VIRT_DRAM_BASE, ms->ram_size,
                            (const uint8_t *)vs->kernel, vs->kernel_size,
-                           &vs->kernel_entry, &vs->kernel_end, errp)) {
+                           &vs->boot.entry, &vs->kernel_end, errp)) {
         return false;
     }
     if (vs->initrd) {
         uint8_t *hva;
 
         vs->initrd_start = riscv_initrd_addr(VIRT_DRAM_BASE, ms->ram_size,
-                                             vs->kernel_entry, vs->kernel_end,
+                                             vs->boot.entry, vs->kernel_end,
                                              vs->initrd_size, errp);
         hva = vs->initrd_start ?
               machine_gpa_to_hva(ms, vs->initrd_start, vs->initrd_size) : NULL;
@@ -116,10 +117,10 @@ static bool virt_place_fdt(MachineState *ms, GError **errp)
     uint64_t size = fdt_totalsize(vs->fdt);
     uint8_t *hva;
 
-    vs->fdt_addr = riscv_fdt_addr(VIRT_DRAM_BASE, ms->ram_size, size);
-    hva = machine_gpa_to_hva(ms, vs->fdt_addr, size);
-    if (!hva || (vs->kernel && vs->fdt_addr < vs->kernel_end) ||
-        (vs->initrd && vs->fdt_addr < vs->initrd_end)) {
+    vs->boot.fdt_addr = riscv_fdt_addr(VIRT_DRAM_BASE, ms->ram_size, size);
+    hva = machine_gpa_to_hva(ms, vs->boot.fdt_addr, size);
+    if (!hva || (vs->kernel && vs->boot.fdt_addr < vs->kernel_end) ||
+        (vs->initrd && vs->boot.fdt_addr < vs->initrd_end)) {
         error_setg(errp, "not enough RAM (%" PRIu64 " MiB) for the kernel, "
                    "initrd and device tree", ms->ram_size >> 20);
         return false;
@@ -149,16 +150,29 @@ static bool virt_init(MachineState *ms, GError **errp)
     RISCVVirtState *vs = g_new0(RISCVVirtState, 1);
 
     ms->arch = vs;
-    if (ms->accel->has_vcpus) {
-        /* the KVM vCPU code (target/riscv/kvm) is not part of this build */
-        error_setg(errp, "RISC-V vCPUs are not supported by this build");
+    /* under KVM a kernel is what runs: there is no firmware (-bios none) */
+    if (!ms->kernel_filename && ms->accel->has_vcpus) {
+        error_setg(errp, "no kernel to boot: qkvm boots kernels directly "
+                   "(use -kernel); a BIOS is not supported");
         return false;
     }
-    vs->hart.isa = g_strdup("rv64imafdc_zicsr_zifencei");
-    vs->hart.mmu_type = "riscv,sv48";
-    vs->timebase_freq = VIRT_TIMEBASE_FREQ;
     if (!virt_memory_init(ms, errp)) {
         return false;
+    }
+    if (ms->accel->has_vcpus) {
+        if (!riscv_kvm_cpus_init(ms, &vs->boot, &vs->hart, errp)) {
+            return false;
+        }
+    } else {
+        /* qtest: -cpu is still checked; the harts are QEMU virt's rv64 */
+        g_autoptr(RISCVCPUDef) def = riscv_cpu_parse(ms->cpu_model, errp);
+
+        if (!def) {
+            return false;
+        }
+        vs->hart.isa = g_strdup("rv64imafdc_zicsr_zifencei");
+        vs->hart.mmu_type = "riscv,sv48";
+        vs->hart.timebase_freq = VIRT_TIMEBASE_FREQ;
     }
     vs->hart_irqs = g_new(qemu_irq, ms->smp_cpus);
     for (unsigned i = 0; i < ms->smp_cpus; i++) {

@@ -12,6 +12,7 @@
 
 #include "hw/boards.h"
 #include "hw/intc/riscv_plic.h"
+#include "target/riscv/kvm_riscv.h"
 
 #define VIRT_TEST_BASE          UINT64_C(0x00100000)
 #define VIRT_TEST_SIZE          0x1000
@@ -35,26 +36,19 @@
 /* QEMU virt's timebase; under KVM the timer frequency register's value. */
 #define VIRT_TIMEBASE_FREQ      10000000
 
-/* What the FDT says about each hart (read back from KVM when it runs). */
-typedef struct RISCVHartInfo {
-    char *isa;                  /* riscv,isa */
-    const char *mmu_type;       /* "riscv,sv39" ... */
-} RISCVHartInfo;
-
 typedef struct RISCVVirtState {
     RISCVPLICState *plic;
     qemu_irq *hart_irqs;        /* PLIC context i -> hart i S-mode */
     struct SerialState *uart0;
-    RISCVHartInfo hart;         /* all harts alike */
-    uint64_t timebase_freq;
+    RISCVHartConfig hart;       /* all harts alike; from KVM when it runs */
+    RISCVBootInfo boot;         /* where hart 0 starts */
 
     /* boot images, read once; placed again at each reset */
     char *kernel, *initrd;
     size_t kernel_size, initrd_size;
-    uint64_t kernel_entry, kernel_end;
+    uint64_t kernel_end;
     uint64_t initrd_start, initrd_end;
     void *fdt;
-    uint64_t fdt_addr;
 } RISCVVirtState;
 
 /* hw/riscv/virt-fdt.c: the device tree of the machine as configured. */
