@@ -21,6 +21,29 @@
 #define FDT_CHECK(call) \
     do { int r_ = (call); if (r_ < 0) { err = r_; goto fail; } } while (0)
 
+/* "rv64imafdc_zicsr_sstc" -> riscv,isa-base "rv64i" and
+ * riscv,isa-extensions "i" "m" ... "zicsr" "sstc" (riscv/extensions.yaml,
+ * which Linux prefers over the deprecated riscv,isa string). */
+static int prop_isa_extensions(void *fdt, const char *isa)
+{
+    g_autoptr(GByteArray) list = g_byte_array_new();
+    const char *p = isa + strlen("rv64");
+
+    for (; *p && *p != '_'; p++) {
+        g_byte_array_append(list, (const guint8 *)p, 1);
+        g_byte_array_append(list, (const guint8 *)"", 1);
+    }
+    while (*p == '_') {
+        const char *end = strchr(p + 1, '_');
+        size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
+
+        g_byte_array_append(list, (const guint8 *)p + 1, len);
+        g_byte_array_append(list, (const guint8 *)"", 1);
+        p += 1 + len;
+    }
+    return fdt_property(fdt, "riscv,isa-extensions", list->data, list->len);
+}
+
 static int prop_reg(void *fdt, uint64_t base, uint64_t size)
 {
     fdt64_t cells[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
@@ -93,6 +116,8 @@ void *virt_fdt_build(MachineState *ms, GError **errp)
         FDT_CHECK(fdt_property_string(fdt, "status", "okay"));
         FDT_CHECK(fdt_property_string(fdt, "compatible", "riscv"));
         FDT_CHECK(fdt_property_string(fdt, "riscv,isa", vs->hart.isa));
+        FDT_CHECK(fdt_property_string(fdt, "riscv,isa-base", "rv64i"));
+        FDT_CHECK(prop_isa_extensions(fdt, vs->hart.isa));
         FDT_CHECK(fdt_property_string(fdt, "mmu-type", vs->hart.mmu_type));
         FDT_CHECK(fdt_begin_node(fdt, "interrupt-controller"));
         FDT_CHECK(fdt_property_u32(fdt, "#interrupt-cells", 1));

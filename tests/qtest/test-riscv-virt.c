@@ -326,6 +326,20 @@ static void test_dumpdtb(void)
     g_assert_cmpuint(getprop_u32(contents, "/cpus", "timebase-frequency"), >, 0);
     s = getprop(contents, "/cpus/cpu@0", "riscv,isa", &len);
     g_assert_true(g_str_has_prefix(s, "rv64i"));
+    {
+        /* the same ISA as a list: letters, then the _multi-letter ones */
+        g_autoptr(GString) joined = g_string_new("rv64");
+        const char *isa = s, *e;
+        int elen;
+
+        e = getprop(contents, "/cpus/cpu@0", "riscv,isa-extensions", &elen);
+        for (const char *x = e; x < e + elen; x += strlen(x) + 1) {
+            g_string_append_printf(joined, "%s%s", strlen(x) > 1 ? "_" : "", x);
+        }
+        g_assert_cmpstr(joined->str, ==, isa);
+        s = getprop(contents, "/cpus/cpu@0", "riscv,isa-base", &len);
+        g_assert_cmpstr(s, ==, "rv64i");
+    }
     s = getprop(contents, "/cpus/cpu@1/interrupt-controller", "compatible", &len);
     g_assert_cmpstr(s, ==, "riscv,cpu-intc");
 

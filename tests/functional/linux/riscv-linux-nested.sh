@@ -197,7 +197,7 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 # stdin: a fifo we write one line into once the inner guest asks for it
 timeout 900 /bin/qkvm-system-riscv64 -M virt -accel kvm -cpu host -m 256 -smp 2 \
   -nographic -kernel /inner/Image -initrd /inner/inner.cpio.gz \
-  -append "console=ttyS0 panic=-1 quiet" < /tmp/in > /tmp/inner.log 2>&1 &
+  -append "console=ttyS0 earlycon=sbi loglevel=7 panic=-1" < /tmp/in > /tmp/inner.log 2>&1 &
 pid=$!
 exec 3> /tmp/in
 n=0
@@ -242,6 +242,10 @@ echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer riscv64 guest (kvm.ko did not load)"
 grep -aq 'INNER| INNER-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
 grep -aq 'INNER| INNER-USERSPACE-OK cpus=2 ' "$B/outer.log" || fail "the inner Linux did not start its second hart (SBI HSM)"
+# earlycon=sbi prints through the SBI debug console: this kernel has no
+# SBI v0.1, so without DBCN forwarded to qkvm there is no sbi0 console
+grep -aq 'INNER| .*printk: legacy bootconsole \[sbi0\] enabled' "$B/outer.log" ||
+  fail "no early console output through SBI DBCN"
 grep -aq 'INNER| INNER-GOT\[ping-42\]' "$B/outer.log" || fail "serial input did not reach the inner guest (see $B/outer.log)"
 grep -aE 'INNER\| INNER-IRQ +[0-9]+: +[1-9][0-9]* .*PLIC +10 .*ttyS0' "$B/outer.log" > /dev/null ||
   fail "ttyS0's interrupts did not come through PLIC source 10"
