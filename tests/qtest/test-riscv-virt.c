@@ -221,6 +221,44 @@ static void test_poweroff(void)
     qtest_wait_exit(s, 0);
 }
 
+/* 0x7777 resets: with -no-reboot that ends the process (status 0) */
+static void test_reset_no_reboot(void)
+{
+    QTestState *s = virt_start("-serial null -no-reboot");
+
+    qtest_writel(s, TEST_DEV, 0x7777);
+    qtest_wait_exit(s, 0);
+}
+
+/* 0x7777 without -no-reboot: the machine resets and keeps running,
+ * with the PLIC back at its reset state */
+static void test_reset_reboots(void)
+{
+    QTestState *s = virt_start("-serial null");
+
+    qtest_writel(s, PRIO(4), 5);
+    enable(s, 0, 4, true);
+    qtest_writel(s, THRESHOLD(0), 2);
+    qtest_writel(s, TEST_DEV, 0x7777);
+    /* the reset runs on the main loop: poll until it has happened */
+    for (int i = 0; i < 500 && qtest_readl(s, PRIO(4)); i++) {
+        g_usleep(10000);
+    }
+    g_assert_cmphex(qtest_readl(s, PRIO(4)), ==, 0);
+    g_assert_cmphex(qtest_readl(s, ENABLE(0, 0)), ==, 0);
+    g_assert_cmphex(qtest_readl(s, THRESHOLD(0)), ==, 0);
+    qtest_quit(s);
+}
+
+/* 0x3333 | code << 16: FAIL with that exit status */
+static void test_fail_status(void)
+{
+    QTestState *s = virt_start("-serial null");
+
+    qtest_writel(s, TEST_DEV, 0x3333 | (3 << 16));
+    qtest_wait_exit(s, 3);
+}
+
 /* ---- dumpdtb ---------------------------------------------------------- */
 
 static char *temp_path(const char *tmpl)
@@ -422,6 +460,11 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv-virt/plic/contexts", test_plic_contexts);
     g_test_add_func("/riscv-virt/plic/reserved", test_plic_reserved);
     g_test_add_func("/riscv-virt/test-device/poweroff", test_poweroff);
+    g_test_add_func("/riscv-virt/test-device/reset-no-reboot",
+                    test_reset_no_reboot);
+    g_test_add_func("/riscv-virt/test-device/fail-status", test_fail_status);
+    g_test_add_func("/riscv-virt/test-device/reset-reboots",
+                    test_reset_reboots);
     g_test_add_func("/riscv-virt/fdt/dumpdtb", test_dumpdtb);
     g_test_add_func("/riscv-virt/boot/images-in-ram", test_boot_images_in_ram);
     return g_test_run();
