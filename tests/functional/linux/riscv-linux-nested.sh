@@ -198,11 +198,19 @@ timeout 900 /bin/qkvm-system-riscv64 -M virt -accel kvm -cpu host -m 256 -smp 2 
   -append "console=ttyS0 earlycon=sbi loglevel=7 panic=-1" < /tmp/in > /tmp/inner.log 2>&1 &
 pid=$!
 exec 3> /tmp/in
-n=0
-while ! grep -q INNER-READY /tmp/inner.log && kill -0 $pid 2>/dev/null && [ $n -lt 8000 ]; do
-  sleep 0.1; n=$((n + 1))
-done
+# wait until the inner guest has printed INNER-READY $1 times
+wait_ready() {
+  n=0
+  while [ "$(grep -c INNER-READY /tmp/inner.log)" -lt "$1" ] && kill -0 $pid 2>/dev/null && [ $n -lt 8000 ]; do
+    sleep 0.1; n=$((n + 1))
+  done
+}
+wait_ready 1
 t1=$(cut -d' ' -f1 /proc/uptime)
+# SBI SRST reset: qkvm resets the machine and the guest boots again
+echo 'reboot -f' >&3
+wait_ready 2
+t3=$(cut -d' ' -f1 /proc/uptime)
 # the shell computes 42 (the tty echo of the typed line shows $((6*7)));
 # ttyS0's interrupt count shows the input came through PLIC source 10
 echo 'echo "INNER-SHELL-$((6*7)) INNER-IRQ $(grep ttyS0 /proc/interrupts)"; poweroff -f' >&3
@@ -211,7 +219,7 @@ rc=$?
 t2=$(cut -d' ' -f1 /proc/uptime)
 exec 3>&-
 sed 's/^/INNER| /' /tmp/inner.log
-echo "QKVM-RC=$rc start=$t0 ready=$t1 end=$t2"
+echo "QKVM-RC=$rc start=$t0 ready=$t1 rebooted=$t3 end=$t2"
 # -cpu switches, read back from KVM into the device tree (dumpdtb: no boot)
 Q="/bin/qkvm-system-riscv64 -M virt -accel kvm -m 256 -nographic -kernel /inner/Image"
 $Q -M virt,dumpdtb=/tmp/d.dtb < /dev/null > /dev/null 2>&1
@@ -242,6 +250,8 @@ echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer riscv64 guest (kvm.ko did not load)"
 grep -aq 'INNER| INNER-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
 grep -aq 'INNER| INNER-USERSPACE-OK cpus=2 ' "$B/outer.log" || fail "the inner Linux did not start its second hart (SBI HSM)"
+[ "$(grep -ac 'INNER| INNER-USERSPACE-OK cpus=2 ' "$B/outer.log")" = 2 ] ||
+  fail "the inner Linux did not boot again, on both harts, after 'reboot -f' (SBI SRST reset)"
 # earlycon=sbi prints through the SBI debug console: this kernel has no
 # SBI v0.1, so without DBCN forwarded to qkvm there is no sbi0 console
 grep -aq 'INNER| .*printk: legacy bootconsole \[sbi0\] enabled' "$B/outer.log" ||
@@ -257,5 +267,5 @@ grep -aqE '^ISA-NO-D rc=0 rv64imaf?c' "$B/outer.log" || fail "-cpu host,d=off di
 grep -aq "^CPU-H-ON rc=1 qkvm-system-riscv64: -cpu host,h=on: KVM cannot enable ISA extension 'h'" "$B/outer.log" ||
   fail "-cpu host,h=on was not refused with a clear error"
 rc_line=$(grep -a 'QKVM-RC=0 ' "$B/outer.log" | tr -d '\r')
-echo "inner boot: $(echo "$rc_line" | awk '{split($2,a,"=");split($3,b,"=");split($4,c,"="); printf "start to ready %.1f s, to exit %.1f s (outer guest clock)", b[2]-a[2], c[2]-a[2]}')"
+echo "inner boot: $(echo "$rc_line" | awk '{split($2,a,"=");split($3,b,"=");split($4,r,"=");split($5,c,"="); printf "start to ready %.1f s, reboot to ready %.1f s, to exit %.1f s (outer guest clock)", b[2]-a[2], r[2]-b[2], c[2]-a[2]}')"
 echo PASS
