@@ -68,6 +68,27 @@ class RiscvTargetTest(unittest.TestCase):
         self.assertIn('sstc', res.stdout)
         self.assertNotIn('qemu64', res.stdout)
 
+    def test_bad_cpu_and_kernel_errors(self):
+        """Bad input is one line naming the problem, exit status 1."""
+        base = ['-accel', 'qtest', '-display', 'none', '-nodefaults']
+        cases = [
+            (['-cpu', 'host,nosuch=on'],
+             "qkvm-system-riscv64: Property 'host-riscv64-cpu.nosuch' "
+             "not found"),
+            (['-cpu', 'pentium'],
+             "qkvm-system-riscv64: unable to find CPU model 'pentium'"),
+            (['-kernel', '/nonexistent/Image'],
+             "qkvm-system-riscv64: could not open kernel file "
+             "'/nonexistent/Image': No such file or directory"),
+            (['-smp', '600'],
+             "qkvm-system-riscv64: Invalid SMP CPUs 600. The max CPUs "
+             "supported by machine 'virt' is 512"),
+        ]
+        for args, want in cases:
+            res = run(base + args)
+            self.assertEqual(res.returncode, 1, res.stderr)
+            self.assertEqual(res.stderr.strip().splitlines(), [want])
+
     def test_qmp_target_and_cpu_types(self):
         res, replies = qmp(['-M', 'none', '-accel', 'qtest'], [
             {'execute': 'query-target'},
