@@ -6,7 +6,7 @@
  * return types; the dispatcher checks arguments against it before a
  * handler runs, and query-commands / query-qmp-schema are generated
  * from it.  Handlers live by area: qmp-cmds-*.c, hmp.c, and
- * target/i386/monitor.c for what only x86 knows.
+ * target/<arch>/monitor.c for what only the target knows.
  */
 #ifndef MONITOR_MONITOR_INTERNAL_H
 #define MONITOR_MONITOR_INTERNAL_H
@@ -133,8 +133,18 @@ typedef struct QmpEvent {
     const QAPIType *data;       /* NULL: no data */
 } QmpEvent;
 
+/*
+ * One command table in two parts: the generic commands (qmp-cmds.c) and
+ * the target's own (target/<arch>/monitor.c, e.g. SEV on x86).  Lookup,
+ * query-commands and query-qmp-schema see them as one, through
+ * qmp_command_nth().
+ */
 extern const QmpCommand qmp_commands[];
 extern const size_t qmp_commands_nr;
+extern const QmpCommand qmp_target_commands[];
+extern const size_t qmp_target_commands_nr;
+/* The i-th command of both parts; NULL past the end. */
+const QmpCommand *qmp_command_nth(size_t i);
 extern const QmpEvent qmp_events[];
 extern const size_t qmp_events_nr;
 
@@ -203,17 +213,20 @@ QMP_HANDLER(qmp_human_monitor_command);
 QMP_HANDLER(qmp_migrate);
 QMP_HANDLER(qmp_migrate_incoming);
 QMP_HANDLER(qmp_query_migrate);
-/* target/i386/monitor.c */
 QMP_HANDLER(qmp_query_target);
+/* target/<arch>/monitor.c */
 QMP_HANDLER(qmp_query_cpu_definitions);
 QMP_HANDLER(qmp_query_cpu_model_expansion);
 
-/* ---- what the target tells the generic code (target/i386/monitor.c) --- */
+/* ---- the target (system/target-info.h) ---------------------------------- */
 
-#define QMP_TARGET_ARCH "x86_64"
 /* "qemu64" -> "qemu64-x86_64-cpu" (options after a ',' are dropped). */
 char *qmp_cpu_type_name(const char *cpu_model);
 /* The CPU model names -cpu accepts, in -cpu help order. */
 GStrv qmp_cpu_model_names(void);
+/* "x86_64-cpu": the abstract parent of the target's CPU types. */
+const char *qmp_cpu_base_type(void);
+/* The one-value enum of the target's name (QAPI SysEmuTarget here). */
+const char *qmp_target_arch_value(int i);
 
 #endif

@@ -127,8 +127,9 @@ QMP_HANDLER(qmp_query_qmp_schema)
         .pending = g_ptr_array_new(),
     };
 
-    for (size_t i = 0; i < qmp_commands_nr; i++) {
-        const QmpCommand *c = &qmp_commands[i];
+    const QmpCommand *c;
+
+    for (size_t i = 0; (c = qmp_command_nth(i)); i++) {
         JsonObject *o = entity(c->name, "command");
         json_object_set_string_member(o, "arg-type",
                                       type_ref(&g, or_empty(c->args)));
@@ -154,10 +155,11 @@ QMP_HANDLER(qmp_query_qmp_schema)
 QMP_HANDLER(qmp_query_commands)
 {
     g_autoptr(JsonArray) list = json_array_new();
+    const QmpCommand *c;
 
-    for (size_t i = 0; i < qmp_commands_nr; i++) {
+    for (size_t i = 0; (c = qmp_command_nth(i)); i++) {
         JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "name", qmp_commands[i].name);
+        json_object_set_string_member(o, "name", c->name);
         json_array_add_object_element(list, o);
     }
     return qmp_node_array(g_steal_pointer(&list));

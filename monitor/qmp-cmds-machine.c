@@ -7,6 +7,7 @@
 #include "monitor/monitor-internal.h"
 #include "hw/boards.h"
 #include "system/runstate.h"
+#include "system/target-info.h"
 
 #include <string.h>
 
@@ -95,10 +96,10 @@ static JsonObject *machine_info(const MachineClass *mc)
     json_object_set_boolean_member(o, "hotpluggable-cpus", false);
     json_object_set_boolean_member(o, "numa-mem-supported", false);
     json_object_set_boolean_member(o, "deprecated", false);
-    /* "none" has no vCPU; the others start qemu64 as QEMU's do */
+    /* "none" has no vCPU; the others start the target's default model */
     if (strcmp(mc->name, "none") != 0) {
-        json_object_set_string_member(o, "default-cpu-type",
-                                      "qemu64-" QMP_TARGET_ARCH "-cpu");
+        g_autofree char *cpu = qmp_cpu_type_name(target_info.default_cpu_model);
+        json_object_set_string_member(o, "default-cpu-type", cpu);
     }
     return o;
 }
@@ -144,7 +145,7 @@ QMP_HANDLER(qmp_query_cpus_fast)
         json_object_set_string_member(o, "qom-path", path);
         json_object_set_int_member(o, "thread-id", cpu->thread_id);
         json_object_set_object_member(o, "props", cpu_props(ms, i));
-        json_object_set_string_member(o, "target", QMP_TARGET_ARCH);
+        json_object_set_string_member(o, "target", target_info.arch);
         json_array_add_object_element(list, o);
     }
     return qmp_node_array(g_steal_pointer(&list));

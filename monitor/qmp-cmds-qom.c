@@ -15,6 +15,7 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "qom/object.h"
+#include "system/target-info.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,7 @@ static GPtrArray *qom_types(void)
     add_type(types, g_strdup("machine"), "object", true, false);
     add_type(types, g_strdup("isa-device"), "device", true, true);
     add_type(types, g_strdup("cpu"), "device", true, true);
-    add_type(types, g_strdup(QMP_TARGET_ARCH "-cpu"), "cpu", true, true);
+    add_type(types, g_strdup(qmp_cpu_base_type()), "cpu", true, true);
     add_device_types(types);
     /* the pc machine's COM ports are isa-serial (libvirt needs the name) */
     if (!device_find("isa-serial")) {
@@ -94,7 +95,7 @@ static GPtrArray *qom_types(void)
                  false, false);
     }
     for (char **c = cpus; *c; c++) {
-        add_type(types, qmp_cpu_type_name(*c), QMP_TARGET_ARCH "-cpu",
+        add_type(types, qmp_cpu_type_name(*c), qmp_cpu_base_type(),
                  false, true);
     }
     return types;
@@ -200,7 +201,8 @@ static void add_child(GPtrArray *children, char *name, char *type)
 
 static char *cpu_type(MachineState *ms)
 {
-    return qmp_cpu_type_name(ms->cpu_model ? ms->cpu_model : "qemu64");
+    return qmp_cpu_type_name(ms->cpu_model ? ms->cpu_model :
+                             target_info.default_cpu_model);
 }
 
 /* /objects: the -object instances */

@@ -9,6 +9,7 @@
  */
 #include "monitor/monitor-internal.h"
 #include "hw/boards.h"
+#include "system/target-info.h"
 
 #include <string.h>
 
@@ -72,7 +73,7 @@ const QmpCommand qmp_commands[] = {
 
     /* the program and its accelerator */
     { "query-target", qmp_query_target, NULL,
-      QAPI_OBJECT({ "arch", QAPI_ENUM(QMP_TARGET_ARCH) }) },
+      QAPI_OBJECT({ "arch", QAPI_ENUM_FN(qmp_target_arch_value) }) },
     { "query-kvm", qmp_query_kvm, NULL,
       QAPI_OBJECT({ "enabled", &qapi_bool }, { "present", &qapi_bool }) },
     { "query-command-line-options", qmp_query_command_line_options,
@@ -84,29 +85,6 @@ const QmpCommand qmp_commands[] = {
               { "type", QAPI_ENUM("string", "boolean", "number", "size") },
               QAPI_OPT("help", &qapi_str),
               QAPI_OPT("default", &qapi_str))) })) },
-    { "query-sev-capabilities", qmp_query_sev_capabilities, NULL,
-      QAPI_OBJECT({ "pdh", &qapi_str }, { "cert-chain", &qapi_str },
-                  QAPI_OPT("cpu0-id", &qapi_str), { "cbitpos", &qapi_int },
-                  { "reduced-phys-bits", &qapi_int }) },
-    /* SEV guests (target/i386/sev/sev-qmp.c) */
-    { "query-sev", qmp_query_sev, NULL,
-      QAPI_OBJECT({ "enabled", &qapi_bool }, { "api-major", &qapi_int },
-                  { "api-minor", &qapi_int }, { "build-id", &qapi_int },
-                  { "policy", &qapi_int },
-                  { "state", QAPI_ENUM("uninit", "launch-update",
-                                       "launch-secret", "running",
-                                       "send-update", "receive-update") },
-                  { "handle", &qapi_int }) },
-    { "query-sev-launch-measure", qmp_query_sev_launch_measure, NULL,
-      QAPI_OBJECT({ "data", &qapi_str }) },
-    { "sev-inject-launch-secret", qmp_sev_inject_launch_secret,
-      QAPI_OBJECT({ "packet-header", &qapi_str }, { "secret", &qapi_str },
-                  QAPI_OPT("gpa", &qapi_int)),
-      &qapi_empty },
-    { "query-sev-attestation-report", qmp_query_sev_attestation_report,
-      QAPI_OBJECT({ "mnonce", &qapi_str }),
-      QAPI_OBJECT({ "data", &qapi_str }) },
-
     /* run state */
     { "query-status", qmp_query_status, NULL,
       QAPI_OBJECT({ "running", &qapi_bool }, { "singlestep", &qapi_bool },
@@ -130,7 +108,7 @@ const QmpCommand qmp_commands[] = {
       QAPI_ARRAY(QAPI_OBJECT(
           { "cpu-index", &qapi_int }, { "qom-path", &qapi_str },
           { "thread-id", &qapi_int }, QAPI_OPT("props", CPU_INSTANCE_PROPERTIES),
-          { "target", QAPI_ENUM(QMP_TARGET_ARCH) })) },
+          { "target", QAPI_ENUM_FN(qmp_target_arch_value) })) },
     { "query-hotpluggable-cpus", qmp_query_hotpluggable_cpus, NULL,
       QAPI_ARRAY(QAPI_OBJECT(
           { "type", &qapi_str }, { "vcpus-count", &qapi_int },
@@ -208,11 +186,22 @@ const QmpEvent qmp_events[] = {
 };
 const size_t qmp_events_nr = G_N_ELEMENTS(qmp_events);
 
+const QmpCommand *qmp_command_nth(size_t i)
+{
+    if (i < qmp_commands_nr) {
+        return &qmp_commands[i];
+    }
+    i -= qmp_commands_nr;
+    return i < qmp_target_commands_nr ? &qmp_target_commands[i] : NULL;
+}
+
 const QmpCommand *qmp_find_command(const char *name)
 {
-    for (size_t i = 0; i < qmp_commands_nr; i++) {
-        if (strcmp(qmp_commands[i].name, name) == 0) {
-            return &qmp_commands[i];
+    const QmpCommand *c;
+
+    for (size_t i = 0; (c = qmp_command_nth(i)); i++) {
+        if (strcmp(c->name, name) == 0) {
+            return c;
         }
     }
     return NULL;
@@ -242,6 +231,43 @@ QMP_HANDLER(qmp_query_version)
     json_object_set_object_member(v, "qemu", g_steal_pointer(&qemu));
     json_object_set_string_member(v, "package", "qkvm-" QKVM_VERSION);
     return qmp_node_object(g_steal_pointer(&v));
+}
+
+/* ---- the target: names the generic code builds from target_info ------- */
+
+const char *qmp_target_arch_value(int i)
+{
+    return i == 0 ? target_info.arch : NULL;
+}
+
+const char *qmp_cpu_base_type(void)
+{
+    static char *name;
+
+    if (!name) {
+        name = g_strdup_printf("%s-cpu", target_info.arch);
+    }
+    return name;
+}
+
+char *qmp_cpu_type_name(const char *cpu_model)
+{
+    g_autofree char *model = g_strndup(cpu_model, strcspn(cpu_model, ","));
+
+    return g_strdup_printf("%s-%s-cpu", model, target_info.arch);
+}
+
+GStrv qmp_cpu_model_names(void)
+{
+    return target_info.cpu_model_names();
+}
+
+QMP_HANDLER(qmp_query_target)
+{
+    g_autoptr(JsonObject) o = json_object_new();
+
+    json_object_set_string_member(o, "arch", target_info.arch);
+    return qmp_node_object(g_steal_pointer(&o));
 }
 
 QMP_HANDLER(qmp_query_kvm)

@@ -11,6 +11,10 @@ PKGS=(
   libseccomp-dev
   # clang + compiler-rt: --enable-fuzzing (libFuzzer) and the fuzz smoke run
   clang libclang-rt-14-dev
+  # the nested RISC-V KVM test: qemu-system-riscv64 (TCG, H extension) and
+  # OpenSBI, the riscv64 cross compiler, the signed trixie index check
+  qemu-system-misc opensbi gcc-riscv64-linux-gnu curl gpgv
+  debian-archive-keyring zstd
   # qemu-system-x86: QEMU 7.2, the reference the functional tests compare against
 )
 missing=()

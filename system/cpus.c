@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <string.h>
 
+__thread CPUState *current_cpu;
+
 static bool cpu_can_run(MachineState *ms)
 {
     return ms->runstate == RUN_STATE_RUNNING && !machine_has_request(ms) &&

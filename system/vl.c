@@ -22,8 +22,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/option.h"
-#include "target/i386/cpu.h"
-#include "target/i386/sev/sev.h"
+#include "system/target-info.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +64,7 @@ typedef struct VLConfig {
     const char *rtc_base;
     const char *memory_backend;
     const char *cgs;         /* -machine confidential-guest-support */
+    const char *dumpdtb;
     bool ram_size_given;
     bool mem_lock;
     bool mem_prealloc;
@@ -140,13 +140,17 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
     if (qemu_opt_has(opts, "confidential-guest-support")) {
         cfg->cgs = g_strdup(qemu_opt_get(opts, "confidential-guest-support"));
     }
+    if (qemu_opt_has(opts, "dumpdtb")) {
+        cfg->dumpdtb = g_strdup(qemu_opt_get(opts, "dumpdtb"));
+    }
     if (qemu_opt_has(opts, "memory-backend")) {
         cfg->memory_backend = g_strdup(qemu_opt_get(opts, "memory-backend"));
     }
     for (size_t i = 0; i < opts->nr; i++) {
         if (!opts->opts[i].used) {
-            const MachineClass *mc = machine_find(cfg->machine_type ?
-                                                  cfg->machine_type : "pc");
+            const MachineClass *mc = cfg->machine_type ?
+                                     machine_find(cfg->machine_type) :
+                                     machine_default();
             error_setg(errp, "Property '%s-machine.%s' not found",
                        mc ? mc->name : cfg->machine_type, opts->opts[i].name);
             return false;
@@ -226,7 +230,7 @@ static bool opt_smp(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_cpu(VLConfig *cfg, const char *arg, GError **errp)
 {
     if (strcmp(arg, "help") == 0 || strcmp(arg, "?") == 0) {
-        x86_cpu_list(stdout);
+        target_info.cpu_list(stdout);
         exit(0);
     }
     return opt_string(&cfg->cpu_model, arg);
@@ -542,8 +546,8 @@ static const QEMUOption qemu_options[] = {
     { "h", NULL, "display this help and exit", opt_help },
     { "help", NULL, "display this help and exit", opt_help },
     { "version", NULL, "display version information and exit", opt_version },
-    { "machine", "[type=]name[,accel=a1[:a2...]]", "select the machine ('-machine help' lists them)", opt_machine },
-    { "M", "[type=]name[,accel=a1[:a2...]]", "same as -machine", opt_machine },
+    { "machine", "[type=]name[,accel=a1[:a2...]][,dumpdtb=file]", "select the machine ('-machine help' lists them); dumpdtb: write the device tree to file and exit", opt_machine },
+    { "M", "[type=]name[,accel=a1[:a2...]][,dumpdtb=file]", "same as -machine", opt_machine },
     { "accel", "kvm|qtest", "select the accelerator (kvm, the default; qtest runs no vCPU)", opt_accel },
     { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
     { "qtest", "dev", "serve the qtest protocol on dev (stdio, unix:path, chardev:id); implies -accel qtest", opt_qtest },
@@ -1221,11 +1225,13 @@ int main(int argc, char **argv)
         exit(1);
     }
     ms->ram_size = cfg.ram_size;
-    ms->cpu_model = g_strdup(cfg.cpu_model ? cfg.cpu_model : "qemu64");
+    ms->cpu_model = g_strdup(cfg.cpu_model ? cfg.cpu_model :
+                             target_info.default_cpu_model);
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append);
     ms->firmware = g_strdup(cfg.bios);
+    ms->dumpdtb = g_strdup(cfg.dumpdtb);
     ms->no_reboot = cfg.no_reboot;
     ms->no_shutdown = cfg.no_shutdown;
     g_mutex_init(&ms->lock);
@@ -1270,9 +1276,15 @@ int main(int argc, char **argv)
     }
     ms->accel = accel;
     migration_init(ms);     /* the clock and RAM sections come first */
-    if ((cfg.cgs && !sev_kvm_vm_type(cfg.cgs, &ms->kvm_vm_type, &err)) ||
+    if (cfg.cgs && !target_info.cgs_init) {
+        error_report("confidential-guest-support: the %s target has none",
+                     target_info.arch);
+        exit(1);
+    }
+    if ((cfg.cgs && !target_info.cgs_vm_type(cfg.cgs, &ms->kvm_vm_type,
+                                             &err)) ||
         !accel->init(ms, &err) ||
-        (cfg.cgs && !sev_machine_init(ms, cfg.cgs, &err))) {
+        (cfg.cgs && !target_info.cgs_init(ms, cfg.cgs, &err))) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
@@ -1296,7 +1308,8 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    if (!sev_machine_done(ms, &err)) {
+    if (target_info.cgs_machine_done &&
+        !target_info.cgs_machine_done(ms, &err)) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }

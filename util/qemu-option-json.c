@@ -9,6 +9,17 @@
 
 #include <json-glib/json-glib.h>
 
+/* c, with ',' doubled (a function: newer glib makes g_string_append a
+ * macro, which a compound literal's comma would split). */
+static void append_escaped(GString *s, char c)
+{
+    if (c == ',') {
+        g_string_append(s, ",,");
+    } else {
+        g_string_append_c(s, c);
+    }
+}
+
 QemuOpts *qemu_opts_from_json(const char *json, GError **errp)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
@@ -57,11 +68,11 @@ QemuOpts *qemu_opts_from_json(const char *json, GError **errp)
             g_string_append_c(kv, ',');
         }
         for (const char *p = name; *p; p++) {
-            g_string_append(kv, *p == ',' ? ",," : (char[]){ *p, 0 });
+            append_escaped(kv, *p);
         }
         g_string_append_c(kv, '=');
         for (const char *p = value; *p; p++) {
-            g_string_append(kv, *p == ',' ? ",," : (char[]){ *p, 0 });
+            append_escaped(kv, *p);
         }
     }
     return qemu_opts_parse(kv->str, NULL, errp);

@@ -47,7 +47,7 @@ static bool kvm_accel_init_irqchip(MachineState *ms, GError **errp)
 
 static void kvm_accel_set_irq(MachineState *ms, int line, int level)
 {
-    kvm_set_irq(ms->kvm, line, level);
+    kvm_arch_set_irq(ms, line, level);
 }
 
 const AccelOps kvm_accel_ops = {

@@ -12,7 +12,6 @@
 
 static const KVMCapability kvm_required_capabilities[] = {
     KVM_CAP_INFO(USER_MEMORY, "guest RAM is mapped from our address space"),
-    KVM_CAP_INFO(IRQCHIP, "interrupt controllers run in the kernel"),
     KVM_CAP_INFO(IMMEDIATE_EXIT, "vCPUs are stopped without races"),
     KVM_CAP_INFO(MP_STATE, "APs wait for INIT/SIPI and vCPUs are reset"),
     KVM_CAP_INFO(INTERNAL_ERROR_DATA, "emulation failures are reported"),

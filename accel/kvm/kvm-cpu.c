@@ -20,8 +20,6 @@
 
 #define SIG_IPI SIGUSR1
 
-__thread CPUState *current_cpu;
-
 static void sig_ipi_handler(int sig)
 {
     CPUState *cpu = current_cpu;

@@ -388,7 +388,17 @@ static void cmd_set_irq_in(char **w, unsigned nwords)
         qtest_sendf("FAIL Unknown device\n");
         return;
     }
-    qtest->ms->accel->set_irq(qtest->ms, num, level);
+    if (qtest->ms->mc->qtest_irq_in) {
+        qemu_irq line = qtest->ms->mc->qtest_irq_in(qtest->ms, num);
+
+        if (!line) {
+            qtest_sendf("FAIL no input line %" PRId64 "\n", num);
+            return;
+        }
+        qemu_set_irq(line, level);
+    } else {
+        qtest->ms->accel->set_irq(qtest->ms, num, level);
+    }
     qtest_sendf("OK\n");
 }
 

@@ -2,6 +2,7 @@
  * The machine table and the "none" machine.
  */
 #include "hw/boards.h"
+#include "system/accel.h"
 
 #include <string.h>
 
@@ -63,6 +64,47 @@ void machine_list(FILE *f)
         fprintf(f, "%-20s %s%s\n", mc->name, mc->desc,
                 mc->is_default ? " (default)" : "");
     }
+}
+
+/* ---- guest RAM: the ranges a machine maps, for every gpa lookup ------- */
+
+bool machine_map_ram(MachineState *ms, uint64_t gpa, uint64_t offset,
+                     uint64_t size, GError **errp)
+{
+    MachineRAMRange *r;
+
+    g_assert(ms->nr_ram_ranges < MACHINE_MAX_RAM_RANGES);
+    g_assert(offset <= ms->ram_size && size <= ms->ram_size - offset);
+    if (!ms->accel->map_ram(ms, gpa, size, ms->ram + offset, errp)) {
+        return false;
+    }
+    r = &ms->ram_ranges[ms->nr_ram_ranges++];
+    r->gpa = gpa;
+    r->size = size;
+    r->offset = offset;
+    return true;
+}
+
+void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
+{
+    if (len == 0) {
+        len = 1;
+    }
+    if (ms->mc && ms->mc->rom_gpa_to_hva) {
+        void *rom = ms->mc->rom_gpa_to_hva(ms, gpa, len);
+        if (rom) {
+            return rom;
+        }
+    }
+    for (unsigned i = 0; i < ms->nr_ram_ranges; i++) {
+        const MachineRAMRange *r = &ms->ram_ranges[i];
+
+        if (gpa >= r->gpa && gpa - r->gpa < r->size &&
+            len <= r->size - (gpa - r->gpa)) {
+            return ms->ram + r->offset + (gpa - r->gpa);
+        }
+    }
+    return NULL;
 }
 
 /*

@@ -30,29 +30,11 @@ static void pc_isa_irq_handler(void *opaque, int n, int level)
     ms->accel->set_irq(ms, n, level);
 }
 
-void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
+/* The firmware flash and its alias below 1 MiB (which hides the RAM). */
+static void *pc_rom_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
 {
-    const uint64_t high = 1ULL << 32;
-
-    if (len == 0) {
-        len = 1;
-    }
-    /* firmware first: its 1 MiB alias hides the RAM below it */
-    if (ms->arch) {
-        void *fw = pc_firmware_gpa_to_hva(
-            &((PCMachineState *)ms->arch)->firmware, gpa, len);
-        if (fw) {
-            return fw;
-        }
-    }
-    if (gpa < ms->below_4g_mem_size && len <= ms->below_4g_mem_size - gpa) {
-        return ms->ram + gpa;
-    }
-    if (gpa >= high && gpa - high < ms->above_4g_mem_size &&
-        len <= ms->above_4g_mem_size - (gpa - high)) {
-        return ms->ram + ms->below_4g_mem_size + (gpa - high);
-    }
-    return NULL;
+    return ms->arch ? pc_firmware_gpa_to_hva(
+        &((PCMachineState *)ms->arch)->firmware, gpa, len) : NULL;
 }
 
 static void *boot_gpa_to_hva(void *opaque, uint64_t gpa, uint64_t len)
@@ -80,18 +62,17 @@ static bool pc_memory_init(MachineState *ms, uint64_t isa_bios_start,
     madvise(ms->ram, ms->ram_size, MADV_DONTDUMP);
     if (isa_bios_start) {
         const uint64_t mib = 0x100000;
-        if (!ms->accel->map_ram(ms, 0, isa_bios_start, ms->ram, errp) ||
-            !ms->accel->map_ram(ms, mib, ms->below_4g_mem_size - mib,
-                                ms->ram + mib, errp)) {
+        if (!machine_map_ram(ms, 0, 0, isa_bios_start, errp) ||
+            !machine_map_ram(ms, mib, mib, ms->below_4g_mem_size - mib,
+                             errp)) {
             return false;
         }
-    } else if (!ms->accel->map_ram(ms, 0, ms->below_4g_mem_size, ms->ram,
-                                   errp)) {
+    } else if (!machine_map_ram(ms, 0, 0, ms->below_4g_mem_size, errp)) {
         return false;
     }
     if (ms->above_4g_mem_size &&
-        !ms->accel->map_ram(ms, 1ULL << 32, ms->above_4g_mem_size,
-                            ms->ram + ms->below_4g_mem_size, errp)) {
+        !machine_map_ram(ms, 1ULL << 32, ms->below_4g_mem_size,
+                         ms->above_4g_mem_size, errp)) {
         return false;
     }
     return sev_ram_added(ms, ms->ram, ms->ram_size, errp);
@@ -420,6 +401,7 @@ static const MachineClass pc_machine = {
     .init = pc_init,
     .reset = pc_reset,
     .powerdown = pc_powerdown,
+    .rom_gpa_to_hva = pc_rom_gpa_to_hva,
     .qtest_intc_names = (const char *const[]){ "ioapic", NULL },
 };
 

@@ -31,11 +31,24 @@ typedef struct MachineClass {
     void (*destroy)(MachineState *ms);
     /* Press the power button (QMP system_powerdown); NULL: none. */
     void (*powerdown)(MachineState *ms);
+    /* Guest memory besides RAM that loaders and DMA address (firmware
+     * flash and its aliases), looked up before RAM.  NULL: none. */
+    void *(*rom_gpa_to_hva)(MachineState *ms, uint64_t gpa, uint64_t len);
     /* Interrupt controllers qtest's irq_intercept_* may name ("ioapic"). */
     const char *const *qtest_intc_names;
+    /* qtest set_irq_in: input line n of that controller when it is a
+     * device model (the RISC-V PLIC); NULL: the accelerator's line n. */
+    qemu_irq (*qtest_irq_in)(MachineState *ms, unsigned n);
 } MachineClass;
 
 typedef void QEMUResetHandler(void *opaque);
+
+/* A slice of the machine's RAM mapping seen by the guest at gpa. */
+typedef struct MachineRAMRange {
+    uint64_t gpa, size;
+    uint64_t offset;            /* into ms->ram */
+} MachineRAMRange;
+#define MACHINE_MAX_RAM_RANGES 4
 
 /* A -device created with id=ID: QOM's /machine/peripheral/ID. */
 typedef struct MachinePeripheral {
@@ -54,6 +67,7 @@ struct MachineState {
     char *initrd_filename;
     char *kernel_cmdline;
     char *firmware;             /* -bios FILE (pflash units: system/drive) */
+    char *dumpdtb;              /* -machine dumpdtb=FILE (FDT machines) */
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */
@@ -64,6 +78,8 @@ struct MachineState {
     /* guest memory: one host mapping, laid out by the machine */
     uint8_t *ram;
     uint64_t below_4g_mem_size, above_4g_mem_size;
+    MachineRAMRange ram_ranges[MACHINE_MAX_RAM_RANGES];
+    unsigned nr_ram_ranges;
 
     const struct AccelOps *accel;
     qemu_irq *isa_irqs;         /* ISA IRQ 0-15, NULL without an ISA bus */
@@ -103,6 +119,9 @@ struct MachineState {
 
 /* Guest physical -> host pointer, NULL unless [gpa, gpa+len) is RAM. */
 void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
+/* Show ms->ram[offset, offset+size) to the guest at gpa (accel map_ram). */
+bool machine_map_ram(MachineState *ms, uint64_t gpa, uint64_t offset,
+                     uint64_t size, GError **errp);
 
 void qemu_register_reset(MachineState *ms, QEMUResetHandler *fn, void *opaque);
 void qemu_devices_reset(MachineState *ms);

@@ -38,6 +38,9 @@ extern const KVMCapability kvm_arch_required_capabilities[];
 extern const size_t kvm_arch_required_capabilities_nr;
 bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp);
 bool kvm_arch_init_vcpu(CPUState *cpu, GError **errp);
+/* A machine interrupt line changed level (x86: a GSI of the in-kernel
+ * irqchip; RISC-V: a hart's external interrupt). */
+void kvm_arch_set_irq(MachineState *ms, int line, int level);
 /* Put the architectural reset state (and the boot state for the BSP). */
 bool kvm_arch_reset_vcpu(CPUState *cpu, GError **errp);
 /* An exit the generic loop does not handle; -1 = fatal (reported). */

@@ -24,6 +24,7 @@
 #define KVM_IDENTITY_MAP_ADDR  0xfeffc000
 
 const KVMCapability kvm_arch_required_capabilities[] = {
+    KVM_CAP_INFO(IRQCHIP, "interrupt controllers run in the kernel"),
     KVM_CAP_INFO(SET_TSS_ADDR, "Intel hosts need a TSS for real mode"),
     KVM_CAP_INFO(SET_IDENTITY_MAP_ADDR, "the EPT identity map is placed below 4 GiB"),
     KVM_CAP_INFO(EXT_CPUID, "the guest CPUID is set by the VMM"),
@@ -75,6 +76,11 @@ static bool setup_gsi_routing(KVMState *s, GError **errp)
         return false;
     }
     return true;
+}
+
+void kvm_arch_set_irq(MachineState *ms, int line, int level)
+{
+    kvm_set_irq(ms->kvm, line, level);
 }
 
 bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)

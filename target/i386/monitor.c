@@ -1,5 +1,5 @@
 /*
- * The x86 part of QMP: the target's name, its CPU models and what the
+ * The x86 part of QMP: its CPU models and what the
  * host lacks of each (query-cpu-definitions' unavailable-features, which
  * libvirt shows as usable='no').
  */
@@ -14,29 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-
-#define CPU_TYPE_SUFFIX "-" QMP_TARGET_ARCH "-cpu"
-
-char *qmp_cpu_type_name(const char *cpu_model)
-{
-    g_autofree char *model = g_strndup(cpu_model, strcspn(cpu_model, ","));
-
-    return g_strconcat(model, CPU_TYPE_SUFFIX, NULL);
-}
-
-GStrv qmp_cpu_model_names(void)
-{
-    return x86_cpu_model_names();
-}
-
-QMP_HANDLER(qmp_query_target)
-{
-    g_autoptr(JsonObject) o = json_object_new();
-
-    json_object_set_string_member(o, "arch", QMP_TARGET_ARCH);
-    return qmp_node_object(g_steal_pointer(&o));
-}
-
 
 /* "...: CPUID.01H:ECX.sse4.1 [bit 19]" -> "sse4.1" (NULL: unnamed bit) */
 static char *feature_of_warning(const char *msg)
@@ -202,3 +179,30 @@ QMP_HANDLER(qmp_query_cpu_model_expansion)
     json_object_set_object_member(reply, "model", g_steal_pointer(&out));
     return qmp_node_object(g_steal_pointer(&reply));
 }
+
+/* The x86 target's part of the command table (monitor-internal.h). */
+const QmpCommand qmp_target_commands[] = {
+    /* SEV hosts and guests (target/i386/sev/sev-qmp.c) */
+    { "query-sev-capabilities", qmp_query_sev_capabilities, NULL,
+      QAPI_OBJECT({ "pdh", &qapi_str }, { "cert-chain", &qapi_str },
+                  QAPI_OPT("cpu0-id", &qapi_str), { "cbitpos", &qapi_int },
+                  { "reduced-phys-bits", &qapi_int }) },
+    { "query-sev", qmp_query_sev, NULL,
+      QAPI_OBJECT({ "enabled", &qapi_bool }, { "api-major", &qapi_int },
+                  { "api-minor", &qapi_int }, { "build-id", &qapi_int },
+                  { "policy", &qapi_int },
+                  { "state", QAPI_ENUM("uninit", "launch-update",
+                                       "launch-secret", "running",
+                                       "send-update", "receive-update") },
+                  { "handle", &qapi_int }) },
+    { "query-sev-launch-measure", qmp_query_sev_launch_measure, NULL,
+      QAPI_OBJECT({ "data", &qapi_str }) },
+    { "sev-inject-launch-secret", qmp_sev_inject_launch_secret,
+      QAPI_OBJECT({ "packet-header", &qapi_str }, { "secret", &qapi_str },
+                  QAPI_OPT("gpa", &qapi_int)),
+      &qapi_empty },
+    { "query-sev-attestation-report", qmp_query_sev_attestation_report,
+      QAPI_OBJECT({ "mnonce", &qapi_str }),
+      QAPI_OBJECT({ "data", &qapi_str }) },
+};
+const size_t qmp_target_commands_nr = G_N_ELEMENTS(qmp_target_commands);

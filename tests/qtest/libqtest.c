@@ -666,6 +666,19 @@ void qtest_irq_intercept_in(QTestState *s, const char *qom_path)
     qtest_rsp_ok(s);
 }
 
+void qtest_irq_intercept_out(QTestState *s, const char *qom_path)
+{
+    qtest_sendf(s, "irq_intercept_out %s", qom_path);
+    qtest_rsp_ok(s);
+}
+
+void qtest_set_irq_in(QTestState *s, const char *qom_path, const char *name,
+                      int num, int level)
+{
+    qtest_sendf(s, "set_irq_in %s %s %d %d", qom_path, name, num, level);
+    qtest_rsp_ok(s);
+}
+
 bool qtest_get_irq(QTestState *s, int n)
 {
     g_assert(n >= 0 && n < QTEST_MAX_IRQ);

@@ -86,6 +86,11 @@ int64_t qtest_clock_set(QTestState *s, int64_t ns);
 
 /* Report the input lines of an interrupt controller ("ioapic"). */
 void qtest_irq_intercept_in(QTestState *s, const char *qom_path);
+/* Report the output lines of an interrupt controller ("plic": harts). */
+void qtest_irq_intercept_out(QTestState *s, const char *qom_path);
+/* Drive input line num of an interrupt controller (name: the GPIO list). */
+void qtest_set_irq_in(QTestState *s, const char *qom_path, const char *name,
+                      int num, int level);
 /* Level of intercepted line n after everything sent so far took effect. */
 bool qtest_get_irq(QTestState *s, int n);
 
