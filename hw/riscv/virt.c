@@ -9,6 +9,7 @@
 #include "hw/riscv/boot.h"
 #include "hw/char/serial.h"
 #include "hw/misc/sifive_test.h"
+#include "migration/vmstate.h"
 #include "system/accel.h"
 #include "target/riscv/cpu.h"
 #include "qemu/error-report.h"
@@ -150,6 +151,8 @@ static bool virt_init(MachineState *ms, GError **errp)
     RISCVVirtState *vs = g_new0(RISCVVirtState, 1);
 
     ms->arch = vs;
+    /* The vCPU (ONE_REG), PLIC and UART state has no save/load pair yet. */
+    migrate_add_blocker(ms, "the riscv64 virt machine cannot be saved yet");
     /* under KVM a kernel is what runs: there is no firmware (-bios none) */
     if (!ms->kernel_filename && ms->accel->has_vcpus) {
         error_setg(errp, "no kernel to boot: qkvm boots kernels directly "

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import subprocess
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,6 +99,37 @@ class RiscvTargetTest(unittest.TestCase):
         self.assertEqual(replies[0]['return'], {'arch': 'riscv64'})
         names = {d['name']: d['typename'] for d in replies[1]['return']}
         self.assertEqual(names.get('host'), 'host-riscv64-cpu')
+
+    def test_no_x86_only_commands_or_options(self):
+        """SEV is the x86 target's: its commands are not in this binary's
+        table, and confidential-guest-support is refused."""
+        res, replies = qmp(['-M', 'none', '-accel', 'qtest'], [
+            {'execute': 'query-commands'},
+            {'execute': 'query-sev'},
+        ])
+        self.assertEqual(res.returncode, 0, res.stderr)
+        cmds = {c['name'] for c in replies[0]['return']}
+        self.assertIn('query-target', cmds)
+        self.assertFalse({c for c in cmds if 'sev' in c}, cmds)
+        self.assertEqual(replies[1]['error']['class'], 'CommandNotFound')
+        res = run(['-M', 'virt,confidential-guest-support=sev0', '-accel',
+                   'qtest', '-display', 'none'])
+        self.assertEqual(res.returncode, 1)
+        self.assertIn('confidential-guest-support: the riscv64 target has '
+                      'none', res.stderr)
+
+    def test_migrate_is_blocked(self):
+        """No riscv64 state is saved yet: migrate says so, nothing written."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'state')
+            res, replies = qmp(['-M', 'virt', '-accel', 'qtest'], [
+                {'execute': 'migrate', 'arguments': {'uri': 'file:' + path}},
+            ])
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(replies[0]['error']['desc'],
+                             'migration is blocked: the riscv64 virt machine '
+                             'cannot be saved yet')
+            self.assertFalse(os.path.exists(path))
 
 
 if __name__ == '__main__':
