@@ -176,6 +176,8 @@ QMP_HANDLER(qmp_query_command_line_options);
 QMP_HANDLER(qmp_query_empty_list);
 QMP_HANDLER(qmp_migrate_set_capabilities);
 QMP_HANDLER(qmp_query_sev_capabilities);
+/* qmp-cmds-pci.c */
+QMP_HANDLER(qmp_query_pci);
 /* qmp-cmds-machine.c: run state and vCPUs */
 QMP_HANDLER(qmp_query_status);
 QMP_HANDLER(qmp_stop);

@@ -149,6 +149,11 @@ const QmpCommand qmp_commands[] = {
       QAPI_ARRAY(QAPI_OBJECT({ "label", &qapi_str }, { "filename", &qapi_str },
                              { "frontend-open", &qapi_bool })) },
 
+    /* devices */
+    { "query-pci", qmp_query_pci, NULL,
+      QAPI_ARRAY(QAPI_OBJECT({ "bus", &qapi_int },
+                             { "devices", QAPI_ARRAY(&qapi_any) })) },
+
     /* what we do not have yet: always empty lists */
     { "query-named-block-nodes", qmp_query_empty_list,
       QAPI_OBJECT(QAPI_OPT("flat", &qapi_bool)), QAPI_ARRAY(&qapi_any) },

@@ -38,6 +38,18 @@ static void kvm_accel_set_irq(MachineState *ms, int line, int level)
     kvm_set_irq(ms->kvm, line, level);
 }
 
+static void kvm_accel_send_msi(MachineState *ms, uint64_t addr, uint32_t data)
+{
+    kvm_send_msi(ms->kvm, addr, data);
+}
+
+static bool kvm_accel_set_ioeventfd(MachineState *ms, uint64_t addr,
+                                    unsigned len, bool is_io, int fd,
+                                    bool assign, GError **errp)
+{
+    return kvm_set_ioeventfd(ms->kvm, addr, len, is_io, fd, assign, errp);
+}
+
 const AccelOps kvm_accel_ops = {
     .name = "kvm",
     .has_vcpus = true,
@@ -45,4 +57,6 @@ const AccelOps kvm_accel_ops = {
     .map_ram = kvm_accel_map_ram,
     .init_irqchip = kvm_accel_init_irqchip,
     .set_irq = kvm_accel_set_irq,
+    .send_msi = kvm_accel_send_msi,
+    .set_ioeventfd = kvm_accel_set_ioeventfd,
 };

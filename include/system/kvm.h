@@ -21,6 +21,11 @@ KVMState *kvm_init(const char *device, GError **errp);
 bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp);
 /* Level-triggered GSI line to the in-kernel irqchip. */
 void kvm_set_irq(KVMState *s, int gsi, int level);
+/* One MSI: the write of data to addr (KVM_SIGNAL_MSI, api.rst 4.71). */
+void kvm_send_msi(KVMState *s, uint64_t addr, uint32_t data);
+/* KVM_IOEVENTFD (api.rst 4.59): a write of len bytes at addr signals fd. */
+bool kvm_set_ioeventfd(KVMState *s, uint64_t addr, unsigned len, bool is_io,
+                       int fd, bool assign, GError **errp);
 
 /*
  * Run the vCPU until something outside KVM_RUN needs the thread: a stop

@@ -672,6 +672,38 @@ class RunStateTest(QMPTestBase):
         qmp.cmd('quit')
         self.assertEqual(self.proc.wait(timeout=20), 0)
 
+    def test_query_pci(self):
+        # bus 0: the i440FX host bridge, then -device functions where addr=
+        # put them, with the BARs where the machine placed them (qkvm's
+        # choices: QEMU's virtio-rng-pci is a transitional device)
+        if not self.is_qkvm():
+            self.skipTest('checks qkvm\'s virtio-rng-pci and BAR placement')
+        qmp = self.start('serial-irq', ['-device',
+                                        'virtio-rng-pci,addr=0x4,id=rng0'])
+        buses = qmp.cmd('query-pci')
+        self.assertEqual([b['bus'] for b in buses], [0])
+        devs = {(d['slot'], d['function']): d for d in buses[0]['devices']}
+        self.assertEqual(sorted(devs), [(0, 0), (4, 0)])
+        host = devs[(0, 0)]
+        self.assertEqual(host['class_info']['class'], 0x0600)
+        self.assertEqual(host['id']['vendor'], 0x8086)
+        rng = devs[(4, 0)]
+        self.assertEqual((rng['id']['vendor'], rng['id']['device']),
+                         (0x1af4, 0x1044))
+        self.assertEqual(rng['qdev_id'], 'rng0')
+        self.assertEqual((rng['irq_pin'], rng['irq']), (1, 16))
+        bars = {r['bar']: r for r in rng['regions']}
+        self.assertEqual(sorted(bars), [1, 4])
+        self.assertEqual((bars[1]['size'], bars[4]['size']), (0x1000, 0x4000))
+        for r in bars.values():
+            self.assertEqual(r['type'], 'memory')
+            # naturally aligned, in the PCI hole below the I/O APIC
+            self.assertEqual(r['address'] % r['size'], 0)
+            self.assertGreaterEqual(r['address'], 64 << 20)
+            self.assertLess(r['address'] + r['size'], 0xfec00000)
+        qmp.cmd('quit')
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+
     def test_system_reset_with_no_reboot_shuts_down(self):
         # QEMU 7.2: with -no-reboot a QMP system_reset is a shutdown too
         qmp = self.start('serial-irq', ['-no-reboot'])
