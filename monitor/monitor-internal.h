@@ -178,6 +178,9 @@ QMP_HANDLER(qmp_migrate_set_capabilities);
 QMP_HANDLER(qmp_query_sev_capabilities);
 /* qmp-cmds-pci.c */
 QMP_HANDLER(qmp_query_pci);
+/* qmp-cmds-block.c */
+QMP_HANDLER(qmp_query_block);
+QMP_HANDLER(qmp_query_named_block_nodes);
 /* qmp-cmds-machine.c: run state and vCPUs */
 QMP_HANDLER(qmp_query_status);
 QMP_HANDLER(qmp_stop);

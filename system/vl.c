@@ -8,6 +8,7 @@
  */
 #include "hw/boards.h"
 #include "hw/qdev.h"
+#include "block/block.h"
 #include "chardev/char.h"
 #include "system/accel.h"
 #include "system/kvm.h"
@@ -48,6 +49,8 @@ typedef struct VLConfig {
     int nr_serial;
     GPtrArray *chardevs;     /* -chardev arguments, parsed at creation */
     GPtrArray *devices;      /* -device arguments, parsed at creation */
+    GPtrArray *blockdevs;    /* -blockdev arguments */
+    GPtrArray *drives;       /* -drive arguments */
     bool nographic, nodefaults, start_paused, daemonize;
     bool no_reboot, no_shutdown;
     const char *pidfile;
@@ -248,6 +251,18 @@ static bool opt_serial(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_chardev(VLConfig *cfg, const char *arg, GError **errp)
 {
     g_ptr_array_add(cfg->chardevs, (gpointer)arg);
+    return true;
+}
+
+static bool opt_blockdev(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->blockdevs, (gpointer)arg);
+    return true;
+}
+
+static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->drives, (gpointer)arg);
     return true;
 }
 
@@ -515,6 +530,8 @@ static const QEMUOption qemu_options[] = {
     { "serial", "dev", "next serial port: stdio, null, none, file:path, pty, chardev:id", opt_serial },
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
+    { "blockdev", "driver=file|raw,node-name=N[,filename=F][,file=N][,read-only=on]...", "add a block node (raw images only)", opt_blockdev },
+    { "drive", "file=F[,format=raw][,if=virtio|none][,id=D][,readonly=on][,cache=none|writeback]...", "add a drive (raw images only)", opt_drive },
     { "name", "[guest=]name[,debug-threads=on]", "name of the guest", opt_name },
     { "S", NULL, "do not start vCPUs at start-up", opt_S },
     { "daemonize", NULL, "detach from the terminal once started", opt_daemonize },
@@ -1128,6 +1145,8 @@ int main(int argc, char **argv)
     error_set_progname(argv[0]);
     cfg.chardevs = g_ptr_array_new();
     cfg.devices = g_ptr_array_new();
+    cfg.blockdevs = g_ptr_array_new();
+    cfg.drives = g_ptr_array_new();
     cfg.monitors = g_ptr_array_new_with_free_func(g_free);
     cfg.objects = g_ptr_array_new();
     parse_args(&cfg, argc, argv);
@@ -1220,7 +1239,11 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    if (!create_from_args("-device", cfg.devices, "driver", ms,
+    /* block nodes before the devices that name them */
+    if (!create_from_args("-blockdev", cfg.blockdevs, "driver", ms,
+                          blockdev_create) ||
+        !create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
+        !create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
         exit(1);
     }

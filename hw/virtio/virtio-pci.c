@@ -427,6 +427,7 @@ bool virtio_pci_add(MachineState *ms, VirtIODevice *vdev, uint32_t class_code,
     p->notify_base = PCI_BAR_UNMAPPED;
     vdev->transport = p;
     vdev->notify = proxy_notify;
+    vdev->lock = &d->lock;
     /* 4.1.2.1: 0x1040 + device ID, revision 1 (no legacy interface) */
     pci_device_init(d, NULL, PCI_VENDOR_ID_REDHAT_QUMRANET,
                     VIRTIO_PCI_DEVICE_ID_BASE + vdev->vc->device_id,

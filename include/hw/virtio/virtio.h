@@ -104,6 +104,8 @@ struct VirtIODevice {
     bool broken;
     VirtQueue vq[VIRTIO_QUEUE_MAX];
     unsigned nvq;
+    /* the transport's lock: held by handlers; completions take it */
+    GMutex *lock;
     /* transport: raise the interrupt of vector (ISR already set) */
     void (*notify)(VirtIODevice *vdev, uint16_t vector);
     void *transport;
