@@ -3,7 +3,10 @@
  * 16-byte entries {address low, address high, data, vector control} and
  * the pending bit array, both in one BAR (table at 0, PBA at 0x800).
  * A message is a write of `data` to `address`; the accelerator delivers
- * it (KVM_SIGNAL_MSI under KVM, a RAM write under qtest).
+ * it.  Under KVM each vector has an irqfd whose GSI route follows the
+ * table entry, so a device thread sends a message with one eventfd
+ * write; masking and the pending bits stay here (a masked vector's
+ * eventfd is not written).  Without irqfds (qtest), AccelOps.send_msi.
  */
 #include "hw/pci/pci.h"
 #include "hw/boards.h"
@@ -11,7 +14,10 @@
 #include "qemu/error-report.h"
 #include "system/accel.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 /* 6.8.2.3: Message Control */
 #define MSIX_CONTROL            2
@@ -62,8 +68,13 @@ static void msix_send(PCIDevice *d, unsigned v)
 {
     const uint8_t *e = d->msix.table + v * MSIX_ENTRY_SIZE;
     MachineState *ms = pci_bus_machine(d->bus);
+    static const uint64_t one = 1;
 
-    if (ms->accel->send_msi) {
+    if (d->msix.irqfd && d->msix.irqfd[v] >= 0) {
+        if (write(d->msix.irqfd[v], &one, sizeof(one)) < 0) {
+            /* only EAGAIN: the counter is full of undelivered signals */
+        }
+    } else if (ms->accel->send_msi) {
         ms->accel->send_msi(ms, ldq_le_p(e), ldl_le_p(e + MSIX_ENTRY_DATA));
     }
 }
@@ -132,6 +143,15 @@ static void msix_bar_write(void *opaque, uint64_t off, uint64_t val,
     }
     g_mutex_lock(&d->lock);
     memcpy(d->msix.table + off, &val, size);
+    if (off % MSIX_ENTRY_SIZE < MSIX_ENTRY_CTRL && d->msix.route &&
+        d->msix.route[off / MSIX_ENTRY_SIZE] >= 0) {
+        /* address or data changed: the irqfd's route follows */
+        const uint8_t *e = d->msix.table + off / MSIX_ENTRY_SIZE *
+                           MSIX_ENTRY_SIZE;
+        MachineState *ms = pci_bus_machine(d->bus);
+        ms->accel->msi_route_set(ms, d->msix.route[off / MSIX_ENTRY_SIZE],
+                                 ldq_le_p(e), ldl_le_p(e + MSIX_ENTRY_DATA));
+    }
     msix_deliver_pending(d);
     g_mutex_unlock(&d->lock);
 }
@@ -185,4 +205,34 @@ bool msix_init(PCIDevice *d, unsigned nr_vectors, int bar, GError **errp)
     pci_register_bar(d, bar, MSIX_BAR_SIZE, 0, &msix_bar_ops, d);
     msix_reset(d);
     return true;
+}
+
+void msix_setup_irqfds(PCIDevice *d)
+{
+    MachineState *ms = pci_bus_machine(d->bus);
+
+    if (!d->msix.nr || !ms->accel->msi_irqfd_new) {
+        return;
+    }
+    d->msix.irqfd = g_new(int, d->msix.nr);
+    d->msix.route = g_new(int, d->msix.nr);
+    for (unsigned v = 0; v < d->msix.nr; v++) {
+        g_autoptr(GError) err = NULL;
+
+        d->msix.route[v] = -1;
+        d->msix.irqfd[v] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (d->msix.irqfd[v] >= 0) {
+            d->msix.route[v] = ms->accel->msi_irqfd_new(ms, d->msix.irqfd[v],
+                                                        &err);
+        }
+        if (d->msix.route[v] < 0) {
+            /* still works, one ioctl per message */
+            warn_report("%s: MSI-X vector %u without irqfd: %s", d->type, v,
+                        err ? err->message : g_strerror(errno));
+            if (d->msix.irqfd[v] >= 0) {
+                close(d->msix.irqfd[v]);
+            }
+            d->msix.irqfd[v] = -1;
+        }
+    }
 }

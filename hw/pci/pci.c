@@ -487,6 +487,7 @@ bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, QemuOpts *opts,
         d->intx = qemu_allocate_irq(pci_intx_handler, bus->ms, d->intx_gsi);
     }
     bus->devices[devfn] = d;
+    msix_setup_irqfds(d);
     qemu_register_reset(bus->ms, pci_device_reset, d);
     pci_device_reset(d);
     return true;

@@ -36,6 +36,14 @@ typedef struct AccelOps {
      */
     bool (*set_ioeventfd)(MachineState *ms, uint64_t addr, unsigned len,
                           bool is_io, int fd, bool assign, GError **errp);
+    /*
+     * An MSI sent by writing to eventfd fd (an irqfd): returns a handle
+     * for msi_route_set, or -1.  May be NULL: send_msi is used instead.
+     */
+    int (*msi_irqfd_new)(MachineState *ms, int fd, GError **errp);
+    /* The message the handle's eventfd sends from now on. */
+    void (*msi_route_set)(MachineState *ms, int handle, uint64_t addr,
+                          uint32_t data);
 } AccelOps;
 
 extern const AccelOps kvm_accel_ops;

@@ -81,6 +81,10 @@ typedef struct MSIXState {
     uint8_t bar;
     uint8_t *table;             /* nr * 16 bytes */
     uint8_t *pba;               /* pending bits, (nr + 63) / 64 * 8 bytes */
+    /* per vector, under KVM: an irqfd and its route handle (-1: none,
+     * messages then go through AccelOps.send_msi) */
+    int *irqfd;
+    int *route;
 } MSIXState;
 
 struct PCIDevice {
@@ -155,5 +159,7 @@ void msix_notify(PCIDevice *d, unsigned vector);
 /* Config write hook: unmasking delivers what is pending. */
 void msix_config_written(PCIDevice *d);
 void msix_reset(PCIDevice *d);
+/* Once on the bus: one irqfd per vector where the accelerator has them. */
+void msix_setup_irqfds(PCIDevice *d);
 
 #endif
