@@ -191,6 +191,11 @@ QMP_HANDLER(qmp_query_sev);
 QMP_HANDLER(qmp_query_sev_launch_measure);
 QMP_HANDLER(qmp_sev_inject_launch_secret);
 QMP_HANDLER(qmp_query_sev_attestation_report);
+/* qmp-cmds-pci.c */
+QMP_HANDLER(qmp_query_pci);
+/* qmp-cmds-block.c */
+QMP_HANDLER(qmp_query_block);
+QMP_HANDLER(qmp_query_named_block_nodes);
 /* qmp-cmds-machine.c: run state and vCPUs */
 QMP_HANDLER(qmp_query_status);
 QMP_HANDLER(qmp_stop);

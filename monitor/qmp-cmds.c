@@ -148,10 +148,15 @@ const QmpCommand qmp_commands[] = {
       QAPI_ARRAY(QAPI_OBJECT({ "label", &qapi_str }, { "filename", &qapi_str },
                              { "frontend-open", &qapi_bool })) },
 
+    /* devices and block nodes */
+    { "query-pci", qmp_query_pci, NULL,
+      QAPI_ARRAY(QAPI_OBJECT({ "bus", &qapi_int },
+                             { "devices", QAPI_ARRAY(&qapi_any) })) },
+
     /* what we do not have yet: always empty lists */
-    { "query-named-block-nodes", qmp_query_empty_list,
+    { "query-named-block-nodes", qmp_query_named_block_nodes,
       QAPI_OBJECT(QAPI_OPT("flat", &qapi_bool)), QAPI_ARRAY(&qapi_any) },
-    { "query-block", qmp_query_empty_list, NULL, QAPI_ARRAY(&qapi_any) },
+    { "query-block", qmp_query_block, NULL, QAPI_ARRAY(&qapi_any) },
     { "query-jobs", qmp_query_empty_list, NULL, QAPI_ARRAY(&qapi_any) },
     { "query-iothreads", qmp_query_empty_list, NULL, QAPI_ARRAY(&qapi_any) },
     { "query-tpm-models", qmp_query_empty_list, NULL, QAPI_ARRAY(&qapi_str) },

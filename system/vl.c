@@ -8,6 +8,7 @@
  */
 #include "hw/boards.h"
 #include "hw/qdev.h"
+#include "block/block.h"
 #include "chardev/char.h"
 #include "system/accel.h"
 #include "system/seccomp.h"
@@ -52,6 +53,8 @@ typedef struct VLConfig {
     int nr_serial;
     GPtrArray *chardevs;     /* -chardev arguments, parsed at creation */
     GPtrArray *devices;      /* -device arguments, parsed at creation */
+    GPtrArray *blockdevs;    /* -blockdev arguments */
+    GPtrArray *drives;       /* -drive arguments */
     bool nographic, nodefaults, start_paused, daemonize;
     bool no_reboot, no_shutdown;
     const char *pidfile;
@@ -251,11 +254,6 @@ static bool opt_bios(VLConfig *cfg, const char *arg, GError **errp)
     return opt_string(&cfg->bios, arg);
 }
 
-/* -drive: the if= table (system/drive.c) takes it at once */
-static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
-{
-    return drive_add(arg, errp);
-}
 
 static bool opt_append(VLConfig *cfg, const char *arg, GError **errp)
 {
@@ -275,6 +273,27 @@ static bool opt_serial(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_chardev(VLConfig *cfg, const char *arg, GError **errp)
 {
     g_ptr_array_add(cfg->chardevs, (gpointer)arg);
+    return true;
+}
+
+static bool opt_blockdev(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->blockdevs, (gpointer)arg);
+    return true;
+}
+
+/* -drive: the if= row (system/drive.c) takes it now; block devices are
+ * created once the machine exists */
+static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
+{
+    bool later;
+
+    if (!drive_add(arg, &later, errp)) {
+        return false;
+    }
+    if (later) {
+        g_ptr_array_add(cfg->drives, (gpointer)arg);
+    }
     return true;
 }
 
@@ -559,10 +578,11 @@ static const QEMUOption qemu_options[] = {
     { "initrd", "file", "initial ram disk; for multiboot: 'mod1 args,mod2'", opt_initrd },
     { "append", "cmdline", "kernel command line", opt_append },
     { "bios", "file", "system firmware image (ROM ending at 4 GiB; the BSP starts at its reset vector)", opt_bios },
-    { "drive", "if=pflash,format=raw,unit=0|1,file=file[,readonly=on]", "flash drive: unit 0 firmware code ending at 4 GiB, unit 1 its variables below", opt_drive },
     { "serial", "dev", "next serial port: stdio, null, none, file:path, pty, chardev:id", opt_serial },
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
+    { "blockdev", "driver=file|raw,node-name=N[,filename=F][,file=N][,read-only=on]...", "add a block node (raw images only)", opt_blockdev },
+    { "drive", "file=F[,if=virtio|none|pflash][,format=raw][,id=D][,unit=0|1][,readonly=on][,cache=none|writeback]...", "add a drive (raw images only): a block node (if=none), with a virtio-blk-pci (if=virtio), or firmware flash (if=pflash: unit 0 ends at 4 GiB, unit 1 below it)", opt_drive },
     { "name", "[guest=]name[,debug-threads=on]", "name of the guest", opt_name },
     { "S", NULL, "do not start vCPUs at start-up", opt_S },
     { "daemonize", NULL, "detach from the terminal once started", opt_daemonize },
@@ -1195,6 +1215,8 @@ int main(int argc, char **argv)
     error_set_progname(argv[0]);
     cfg.chardevs = g_ptr_array_new();
     cfg.devices = g_ptr_array_new();
+    cfg.blockdevs = g_ptr_array_new();
+    cfg.drives = g_ptr_array_new();
     cfg.monitors = g_ptr_array_new_with_free_func(g_free);
     cfg.objects = g_ptr_array_new();
     parse_args(&cfg, argc, argv);
@@ -1299,7 +1321,11 @@ int main(int argc, char **argv)
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    if (!create_from_args("-device", cfg.devices, "driver", ms,
+    /* block nodes before the devices that name them */
+    if (!create_from_args("-blockdev", cfg.blockdevs, "driver", ms,
+                          blockdev_create) ||
+        !create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
+        !create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
         exit(1);
     }

@@ -50,6 +50,35 @@ static void kvm_accel_set_irq(MachineState *ms, int line, int level)
     kvm_arch_set_irq(ms, line, level);
 }
 
+static void kvm_accel_send_msi(MachineState *ms, uint64_t addr, uint32_t data)
+{
+    kvm_send_msi(ms->kvm, addr, data);
+}
+
+static bool kvm_accel_set_ioeventfd(MachineState *ms, uint64_t addr,
+                                    unsigned len, bool is_io, int fd,
+                                    bool assign, GError **errp)
+{
+    return kvm_set_ioeventfd(ms->kvm, addr, len, is_io, fd, assign, errp);
+}
+
+static int kvm_accel_msi_irqfd_new(MachineState *ms, int fd, GError **errp)
+{
+    int gsi = kvm_msi_route_add(ms->kvm, errp);
+
+    return gsi >= 0 && kvm_irqfd(ms->kvm, fd, gsi, true, errp) ? gsi : -1;
+}
+
+static void kvm_accel_msi_route_set(MachineState *ms, int handle,
+                                    uint64_t addr, uint32_t data)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!kvm_msi_route_update(ms->kvm, handle, addr, data, &err)) {
+        error_report("%s", err->message);
+    }
+}
+
 const AccelOps kvm_accel_ops = {
     .name = "kvm",
     .has_vcpus = true,
@@ -58,4 +87,8 @@ const AccelOps kvm_accel_ops = {
     .map_rom = kvm_accel_map_rom,
     .init_irqchip = kvm_accel_init_irqchip,
     .set_irq = kvm_accel_set_irq,
+    .send_msi = kvm_accel_send_msi,
+    .set_ioeventfd = kvm_accel_set_ioeventfd,
+    .msi_irqfd_new = kvm_accel_msi_irqfd_new,
+    .msi_route_set = kvm_accel_msi_route_set,
 };

@@ -58,11 +58,16 @@ static void G_GNUC_PRINTF(1, 2) qtest_sendf(const char *fmt, ...)
     va_list ap;
     g_autofree char *line = NULL;
 
+    /* device I/O threads report interrupt lines too: whole lines only */
+    static GMutex lock;
+
     va_start(ap, fmt);
     line = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    g_mutex_lock(&lock);
     qtest_log("S", line);
     qemu_chr_write_all(qtest->chr, (const uint8_t *)line, strlen(line));
+    g_mutex_unlock(&lock);
 }
 
 /* ---- the accelerator ------------------------------------------------------ */
@@ -94,12 +99,29 @@ static void qtest_accel_set_irq(MachineState *ms, int line, int level)
     }
 }
 
+/*
+ * No APIC here: an MSI is the memory write it is on the bus, so a test
+ * points an MSI-X entry at RAM and reads the data back (as QEMU's libqos
+ * does).  Anything that is not RAM is dropped.
+ */
+static void qtest_accel_send_msi(MachineState *ms, uint64_t addr,
+                                 uint32_t data)
+{
+    uint8_t *hva = machine_gpa_to_hva(ms, addr, 4);
+
+    if (hva) {
+        uint32_t le = GUINT32_TO_LE(data);
+        memcpy(hva, &le, 4);
+    }
+}
+
 const AccelOps qtest_accel_ops = {
     .name = "qtest",
     .has_vcpus = false,
     .init = qtest_accel_init,
     .map_ram = qtest_accel_map_ram,
     .set_irq = qtest_accel_set_irq,
+    .send_msi = qtest_accel_send_msi,
 };
 
 /* ---- guest memory: RAM directly, anything else through the MMIO bus ----- */

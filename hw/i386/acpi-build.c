@@ -347,7 +347,8 @@ Aml *aml_qword_memory(uint64_t min, uint64_t max)
 #define ACPI_CREATOR_ID     "QKVM"
 #define ACPI_HEADER_SIZE    36
 
-#define PCI_HOLE_END        0xfebfffffULL   /* below the I/O APIC */
+#define PCI_PRT_SLOTS       32
+#define PCI_HOLE_END        PC_PCI_MEM_END   /* below the I/O APIC */
 
 /* 5.2.6: System Description Table Header; returns the table's offset. */
 static size_t table_begin(GByteArray *t, const char *sig, uint8_t rev)
@@ -431,6 +432,30 @@ static Aml *build_com1(void)
     return aml_device("COM1", dev);
 }
 
+/*
+ * 6.2.13: _PRT, one entry per slot and pin {address (slot << 16 | 0xffff),
+ * pin (0 = INTA), source 0, GSI}: with no link device the fourth field
+ * is the global system interrupt.  I/O APIC pins 16-19, level-triggered
+ * and shared as PCI interrupts are (ACPI 6.2.13); the same swizzle as
+ * pci_intx_gsi().
+ */
+static Aml *build_prt(void)
+{
+    Aml *entries = aml_new();
+
+    for (unsigned slot = 0; slot < PCI_PRT_SLOTS; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            Aml *e = aml_new();
+            aml_append(e, aml_int((slot << 16) | 0xffff));
+            aml_append(e, aml_int(pin));
+            aml_append(e, aml_int(0));
+            aml_append(e, aml_int(16 + (slot + pin) % 4));
+            aml_append(entries, aml_package(4, e));
+        }
+    }
+    return aml_name_decl("_PRT", aml_package(PCI_PRT_SLOTS * 4, entries));
+}
+
 static Aml *build_pci0(const PCFirmwareConfig *cfg)
 {
     Aml *dev = aml_new();
@@ -449,6 +474,7 @@ static Aml *build_pci0(const PCFirmwareConfig *cfg)
         aml_append(crs, aml_dword_memory(cfg->pci_hole_start, PCI_HOLE_END));
     }
     aml_append(dev, aml_name_decl("_CRS", aml_resource_template(crs)));
+    aml_append(dev, build_prt());
     aml_append(dev, build_com1());
     return aml_device("PCI0", dev);
 }

@@ -3,9 +3,13 @@
  * 0xcf8 (address) and 0xcfc-0xcff (data) (PCI Local Bus spec 3.0,
  * 3.2.2.3.2), plus the PIIX reset control register at 0xcf9, which
  * shares the range: a byte write with bit 2 resets the machine.
- * Only the host bridge (00:00.0) exists for now.
+ * The host bridge is 00:00.0; other functions on bus 0 are the PCI
+ * bus's (hw/pci/pci.c), which also decodes their BARs in the windows
+ * below.
  */
 #include "hw/i386/pc.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/pci/pci.h"
 #include "migration/vmstate.h"
 #include "qemu/bswap.h"
 #include "qemu/log.h"
@@ -18,6 +22,7 @@
 typedef struct I440FXState {
     GMutex lock;
     MachineState *ms;
+    PCIBus *bus;
     uint32_t config_addr;
     uint8_t rcr;
     uint8_t host_config[256];
@@ -29,15 +34,24 @@ static bool addr_is_host(uint32_t a)
     return (a & 0x00ffff00u) == 0;
 }
 
+/* An endpoint on bus 0 (devfn), or -1 */
+static int addr_devfn(uint32_t a)
+{
+    return (a & 0x00ff0000u) || addr_is_host(a) ? -1 : (a >> 8) & 0xff;
+}
+
 static uint32_t config_read(I440FXState *s, unsigned off, unsigned size)
 {
     uint32_t a = s->config_addr;
     uint32_t v = 0;
 
+    off += a & 0xfc;
+    if ((a & CONFIG_ENABLE) && addr_devfn(a) >= 0) {
+        return pci_bus_config_read(s->bus, addr_devfn(a), off, size);
+    }
     if (!(a & CONFIG_ENABLE) || !addr_is_host(a)) {
         return size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
     }
-    off += a & 0xfc;
     for (unsigned i = 0; i < size && off + i < 256; i++) {
         v |= (uint32_t)s->host_config[off + i] << (8 * i);
     }
@@ -75,6 +89,10 @@ static void i440fx_write(void *opaque, uint64_t addr, uint64_t val,
     } else if (addr == 1 && size == 1) {
         s->rcr = val & 0x02;   /* keep SYS_RST; RST_CPU self-clears */
         reset = val & RCR_RESET_CPU;
+    } else if (addr >= 4 && (s->config_addr & CONFIG_ENABLE) &&
+               addr_devfn(s->config_addr) >= 0) {
+        pci_bus_config_write(s->bus, addr_devfn(s->config_addr),
+                             (s->config_addr & 0xfc) + addr - 4, val, size);
     } else if (addr >= 4) {
         /* host bridge registers are read-only here; writes to absent
          * functions go nowhere */
@@ -149,7 +167,13 @@ bool pc_i440fx_init(MachineState *ms, GError **errp)
     s->host_config[0x0a] = 0x00;           /* subclass: host bridge */
     s->host_config[0x0b] = 0x06;           /* class: bridge */
     s->host_config[0x0e] = 0x00;           /* header type 0 */
-    if (!iobus_register(&ms->io, 0xcf8, 8, &i440fx_ops, s, "pci-conf", errp)) {
+    /* BARs go in the DSDT's windows: memory from the end of low RAM to
+     * the I/O APIC, I/O where SeaBIOS puts them */
+    s->bus = pci_bus_new(ms, ms->below_4g_mem_size,
+                         PC_PCI_MEM_END + 1 - ms->below_4g_mem_size,
+                         PC_PCI_IO_BASE, PC_PCI_IO_SIZE, errp);
+    if (!s->bus ||
+        !iobus_register(&ms->io, 0xcf8, 8, &i440fx_ops, s, "pci-conf", errp)) {
         g_free(s);
         return false;
     }

@@ -29,6 +29,11 @@ typedef struct KVMState {
     int max_vcpus;          /* KVM_CAP_MAX_VCPUS */
     int recommended_vcpus;  /* KVM_CAP_NR_VCPUS */
     int next_slot;
+    /* GSI routing (system emulator): the whole table, re-sent on change */
+    GMutex routes_lock;
+    struct kvm_irq_routing_entry *routes;
+    unsigned nr_routes;
+    unsigned next_gsi;      /* first GSI no route uses */
 } KVMState;
 
 /*

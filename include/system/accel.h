@@ -30,6 +30,24 @@ typedef struct AccelOps {
     bool (*init_irqchip)(MachineState *ms, GError **errp);
     /* A machine interrupt line (GSI on x86) changed level. */
     void (*set_irq)(MachineState *ms, int line, int level);
+    /* A message-signalled interrupt: the write of data to addr (PCI MSI,
+     * MSI-X).  May be NULL: no MSI. */
+    void (*send_msi)(MachineState *ms, uint64_t addr, uint32_t data);
+    /*
+     * Let a guest write of len bytes at addr (port I/O if is_io) signal
+     * the eventfd fd without an exit, or stop doing so (assign false).
+     * May be NULL: the write then reaches the I/O bus as any other.
+     */
+    bool (*set_ioeventfd)(MachineState *ms, uint64_t addr, unsigned len,
+                          bool is_io, int fd, bool assign, GError **errp);
+    /*
+     * An MSI sent by writing to eventfd fd (an irqfd): returns a handle
+     * for msi_route_set, or -1.  May be NULL: send_msi is used instead.
+     */
+    int (*msi_irqfd_new)(MachineState *ms, int fd, GError **errp);
+    /* The message the handle's eventfd sends from now on. */
+    void (*msi_route_set)(MachineState *ms, int handle, uint64_t addr,
+                          uint32_t data);
 } AccelOps;
 
 extern const AccelOps kvm_accel_ops;

@@ -22,6 +22,24 @@ KVMState *kvm_init_type(const char *device, unsigned long type, GError **errp);
 bool kvm_create_vcpu(KVMState *s, CPUState *cpu, GError **errp);
 /* Level-triggered GSI line to the in-kernel irqchip. */
 void kvm_set_irq(KVMState *s, int gsi, int level);
+/*
+ * GSI routing (api.rst 4.52 KVM_SET_GSI_ROUTING replaces the whole table,
+ * so the table is kept here): the irqchip routes the architecture sets
+ * up, then one MSI route per message a device sends through an irqfd.
+ */
+bool kvm_irq_routes_init(KVMState *s, const struct kvm_irq_routing_entry *e,
+                         unsigned n, unsigned first_free_gsi, GError **errp);
+/* A new MSI route, its message not set yet; its GSI or -1. */
+int kvm_msi_route_add(KVMState *s, GError **errp);
+bool kvm_msi_route_update(KVMState *s, int gsi, uint64_t addr,
+                          uint32_t data, GError **errp);
+/* KVM_IRQFD (api.rst 4.75): a write to fd injects gsi. */
+bool kvm_irqfd(KVMState *s, int fd, int gsi, bool assign, GError **errp);
+/* One MSI: the write of data to addr (KVM_SIGNAL_MSI, api.rst 4.71). */
+void kvm_send_msi(KVMState *s, uint64_t addr, uint32_t data);
+/* KVM_IOEVENTFD (api.rst 4.59): a write of len bytes at addr signals fd. */
+bool kvm_set_ioeventfd(KVMState *s, uint64_t addr, unsigned len, bool is_io,
+                       int fd, bool assign, GError **errp);
 
 /*
  * Run the vCPU until something outside KVM_RUN needs the thread: a stop

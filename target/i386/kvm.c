@@ -70,12 +70,8 @@ static bool setup_gsi_routing(KVMState *s, GError **errp)
             .u.irqchip = { KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi },
         };
     }
-    r->nr = n;
-    if (ioctl(s->vmfd, KVM_SET_GSI_ROUTING, r) < 0) {
-        error_setg_errno(errp, errno, "KVM_SET_GSI_ROUTING failed");
-        return false;
-    }
-    return true;
+    /* MSI routes for PCI devices take the GSIs after the IOAPIC's */
+    return kvm_irq_routes_init(s, r->entries, n, 24, errp);
 }
 
 void kvm_arch_set_irq(MachineState *ms, int line, int level)

@@ -681,6 +681,73 @@ class RunStateTest(QMPTestBase):
         qmp.cmd('quit')
         self.assertEqual(self.proc.wait(timeout=20), 0)
 
+    def test_query_pci(self):
+        # bus 0: the i440FX host bridge, then -device functions where addr=
+        # put them, with the BARs where the machine placed them (qkvm's
+        # choices: QEMU's virtio-rng-pci is a transitional device)
+        if not self.is_qkvm():
+            self.skipTest('checks qkvm\'s virtio-rng-pci and BAR placement')
+        qmp = self.start('serial-irq', ['-device',
+                                        'virtio-rng-pci,addr=0x4,id=rng0'])
+        buses = qmp.cmd('query-pci')
+        self.assertEqual([b['bus'] for b in buses], [0])
+        devs = {(d['slot'], d['function']): d for d in buses[0]['devices']}
+        self.assertEqual(sorted(devs), [(0, 0), (4, 0)])
+        host = devs[(0, 0)]
+        self.assertEqual(host['class_info']['class'], 0x0600)
+        self.assertEqual(host['id']['vendor'], 0x8086)
+        rng = devs[(4, 0)]
+        self.assertEqual((rng['id']['vendor'], rng['id']['device']),
+                         (0x1af4, 0x1044))
+        self.assertEqual(rng['qdev_id'], 'rng0')
+        self.assertEqual((rng['irq_pin'], rng['irq']), (1, 16))
+        bars = {r['bar']: r for r in rng['regions']}
+        self.assertEqual(sorted(bars), [1, 4])
+        self.assertEqual((bars[1]['size'], bars[4]['size']), (0x1000, 0x4000))
+        for r in bars.values():
+            self.assertEqual(r['type'], 'memory')
+            # naturally aligned, in the PCI hole below the I/O APIC
+            self.assertEqual(r['address'] % r['size'], 0)
+            self.assertGreaterEqual(r['address'], 64 << 20)
+            self.assertLess(r['address'] + r['size'], 0xfec00000)
+        qmp.cmd('quit')
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+
+    def test_query_block(self):
+        # a -drive backend by its id, libvirt's -blockdev pair with the
+        # device's anonymous backend; both in query-named-block-nodes
+        if not self.is_qkvm():
+            self.skipTest('checks qkvm\'s node names')
+        a = self.write_file('a.raw', b'\0' * 65536)
+        b = self.write_file('b.raw', b'\0' * 131072)
+        qmp = self.start('serial-irq', [
+            '-drive', 'file=%s,format=raw,if=none,id=drive0,readonly=on' % a,
+            '-device', 'virtio-blk-pci,drive=drive0,id=disk0',
+            '-blockdev', json.dumps({'driver': 'file', 'filename': b,
+                                     'node-name': 'libvirt-1-storage',
+                                     'cache': {'direct': False}}),
+            '-blockdev', json.dumps({'node-name': 'libvirt-1-format',
+                                     'driver': 'raw',
+                                     'file': 'libvirt-1-storage'}),
+            '-device', 'virtio-blk-pci,drive=libvirt-1-format,id=virtio-disk1'])
+        blocks = {blk['device'] or blk['qdev']: blk
+                  for blk in qmp.cmd('query-block')}
+        self.assertEqual(sorted(blocks), [
+            '/machine/peripheral/virtio-disk1/virtio-backend', 'drive0'])
+        d0 = blocks['drive0']['inserted']
+        self.assertEqual((d0['file'], d0['ro'], d0['drv']), (a, True, 'raw'))
+        self.assertEqual(d0['image']['virtual-size'], 65536)
+        d1 = blocks['/machine/peripheral/virtio-disk1/virtio-backend']
+        self.assertEqual(d1['inserted']['node-name'], 'libvirt-1-format')
+        self.assertEqual(d1['inserted']['image']['virtual-size'], 131072)
+        nodes = qmp.cmd('query-named-block-nodes', flat=True)
+        self.assertEqual(sorted(n['node-name'] for n in nodes if
+                                not n['node-name'].startswith('#')),
+                         ['libvirt-1-format', 'libvirt-1-storage'])
+        self.assertEqual(len(nodes), 3)
+        qmp.cmd('quit')
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+
     def test_system_reset_with_no_reboot_shuts_down(self):
         # QEMU 7.2: with -no-reboot a QMP system_reset is a shutdown too
         qmp = self.start('serial-irq', ['-no-reboot'])

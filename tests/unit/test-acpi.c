@@ -298,6 +298,37 @@ static void test_dsdt(void)
     g_assert_nonnull(memmem(d, len, "COM1", 4));
 }
 
+/*
+ * _PRT under PCI0: Package(128) of Package(4) {slot << 16 | 0xffff, pin,
+ * 0, GSI}, the swizzle pci_intx_gsi() wires: slot 4 INTB is GSI 17,
+ * slot 31 INTD is GSI 16 + (31 + 3) % 4 = 18.
+ */
+static void test_dsdt_prt(void)
+{
+    PCFirmwareConfig cfg = make_cfg(1, 1);
+    size_t used;
+    g_autofree uint8_t *buf = build(&cfg, &used);
+    const uint8_t *d = find_dsdt(buf, used);
+    size_t len = rd(d + 4, 4);
+    static const uint8_t slot4_intb[] = {
+        0x12, 0x0b, 0x04, 0x0c, 0xff, 0xff, 0x04, 0x00, 0x01, 0x00, 0x0a, 0x11,
+    };
+    static const uint8_t slot31_intd[] = {
+        0x12, 0x0c, 0x04, 0x0c, 0xff, 0xff, 0x1f, 0x00, 0x0a, 0x03, 0x00,
+        0x0a, 0x12,
+    };
+    const uint8_t *prt = memmem(d, len, "_PRT", 4);
+
+    g_assert_nonnull(prt);
+    /* Name(_PRT, Package(0x80) {...}): PackageOp, 2-byte PkgLength, 128 */
+    g_assert_cmphex(prt[4], ==, 0x12);
+    g_assert_cmphex(prt[7], ==, 0x80);
+    g_assert_nonnull(memmem(prt, len - (prt - d), slot4_intb,
+                            sizeof(slot4_intb)));
+    g_assert_nonnull(memmem(prt, len - (prt - d), slot31_intd,
+                            sizeof(slot31_intd)));
+}
+
 static void check_pkglen(size_t body, const uint8_t *expect, size_t n)
 {
     g_autoptr(GByteArray) a = aml_new();
@@ -496,6 +527,7 @@ int main(int argc, char **argv)
     g_test_add_func("/acpi/aml/pkglen", test_aml_pkglen);
     g_test_add_func("/acpi/aml/objects", test_aml_objects);
     g_test_add_func("/acpi/no-room", test_no_room);
+    g_test_add_func("/acpi/dsdt/prt", test_dsdt_prt);
     g_test_add_func("/acpi/iasl", test_iasl);
     return g_test_run();
 }

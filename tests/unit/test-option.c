@@ -138,6 +138,26 @@ static void test_strtou64(void)
     g_assert_cmpint(qemu_strtou64("99999999999999999999", &v), ==, -ERANGE);
 }
 
+/* JSON arguments: nested objects become dotted keys (QEMU's keyval),
+ * as libvirt's -blockdev {"cache":{"direct":true}} needs; arrays refused. */
+static void test_json_nested(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(QemuOpts) o = qemu_opts_from_json(
+        "{\"driver\":\"file\",\"cache\":{\"direct\":true,\"x\":{\"y\":3}},"
+        "\"filename\":\"a,b\"}", &err);
+    QemuOpts *bad;
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(qemu_opt_get(o, "driver"), ==, "file");
+    g_assert_cmpstr(qemu_opt_get(o, "cache.direct"), ==, "on");
+    g_assert_cmpstr(qemu_opt_get(o, "cache.x.y"), ==, "3");
+    g_assert_cmpstr(qemu_opt_get(o, "filename"), ==, "a,b");
+    bad = qemu_opts_from_json("{\"a\":[1,2]}", &err);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(err->message, "'a'"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -151,5 +171,6 @@ int main(int argc, char **argv)
     g_test_add_func("/option/bad-values", test_bad_bool_and_number);
     g_test_add_func("/option/strtosz", test_strtosz);
     g_test_add_func("/option/strtou64", test_strtou64);
+    g_test_add_func("/option/json-nested", test_json_nested);
     return g_test_run();
 }

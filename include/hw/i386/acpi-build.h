@@ -25,6 +25,10 @@
 #define PC_MPTABLE_SIZE      0x00001000
 
 #define PC_IOAPIC_ADDR       0xfec00000
+/* The PCI windows: memory from the end of low RAM to here, and I/O. */
+#define PC_PCI_MEM_END       0xfebfffffULL
+#define PC_PCI_IO_BASE       0xc000
+#define PC_PCI_IO_SIZE       0x4000
 #define PC_LAPIC_ADDR        0xfee00000
 #define PC_ACPI_PM_BASE      0x600        /* PM1a event (4 bytes), PM1a control at +4 */
 #define PC_ACPI_SCI_IRQ      9

@@ -4,8 +4,11 @@
 #   host: qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt   (outer, L1)
 #     L1: Debian's kernel, kvm + kvm_amd loaded -> /dev/kvm
 #       qkvm-system-x86_64 -accel kvm -kernel vmlinux (PVH)      (inner, L2)
-#         L2: the same kernel, a busybox /init that prints a marker and
-#             powers off through ACPI (S5) -> qkvm exits 0
+#         L2: the same kernel, a busybox /init that prints a marker,
+#             loads the virtio drivers and reads virtio-rng-pci (/dev/hwrng);
+#             on a blank virtio disk it makes an ext2 file system, writes a
+#             file and reboots (qkvm resets the machine); then it reads the
+#             file back and powers off through ACPI (S5) -> qkvm exits 0
 #
 # Why nested: this host's own /dev/kvm cannot run a stock kernel (its
 # instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
@@ -60,14 +63,46 @@ off=$(grep -aob $'\xfd7zXZ\x00' "$vmlinuz" | head -1 | cut -d: -f1)
 tail -c +$((off + 1)) "$vmlinuz" | xz -dc 2>/dev/null > "$B/vmlinux"
 [ "$(head -c 4 "$B/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || fail "extracted vmlinux is not ELF"
 
-# --- inner initramfs: marker line, then ACPI power-off ------------------------
-I=$B/inner; mkdir -p "$I"/{bin,proc,sys,dev}
+# --- inner initramfs: marker line, virtio devices, then ACPI power-off --------
+I=$B/inner; mkdir -p "$I"/{bin,proc,sys,dev,mods}
 cp "$B/bb/bin/busybox" "$I/bin/"
-cat > "$I/init" <<'INIT'
+# the virtio drivers are modules in Debian's kernel; insmod order = deps
+VIRTIO_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
+  drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
+  drivers/virtio/virtio_pci drivers/char/hw_random/virtio-rng
+  drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache
+  fs/jbd2/jbd2 fs/ext4/ext4"
+for m in $VIRTIO_MODS; do
+  cp "$mods/$m.ko" "$I/mods/" || fail "module $m.ko missing from $kpkg"
+done
+cat > "$I/init" <<INIT
 #!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox echo "QKVM-LINUX-USERSPACE-OK cpus=$(/bin/busybox grep -c ^processor /proc/cpuinfo) uptime=$(/bin/busybox cut -d' ' -f1 /proc/uptime)"
-/bin/busybox poweroff -f
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+echo "QKVM-LINUX-USERSPACE-OK cpus=\$(grep -c ^processor /proc/cpuinfo) uptime=\$(cut -d' ' -f1 /proc/uptime)"
+for m in $(for m in $VIRTIO_MODS; do printf '%s ' "${m##*/}"; done); do
+  insmod /mods/\$m.ko || echo "QKVM-INSMOD-FAILED \$m"
+done
+# virtio-rng-pci: the driver bound, and reads return bytes
+n=\$(head -c 64 /dev/hwrng 2>/dev/null | wc -c)
+echo "QKVM-VIRTIO-RNG bytes=\$n current=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+grep -i virtio /proc/interrupts | sed 's/^/QKVM-IRQ /'
+# virtio-blk-pci: a file written before a reboot is there after it
+mkdir -p /mnt
+if mount -t ext2 /dev/vda /mnt 2>/dev/null; then
+  echo "QKVM-BLK-READBACK \$(cat /mnt/persist)"
+  umount /mnt
+else
+  echo "QKVM-BLK-SIZE \$(cat /sys/block/vda/size 2>/dev/null)"
+  # reboot only after a successful write: a failure must not loop
+  if mke2fs -q /dev/vda && mount -t ext2 /dev/vda /mnt &&
+     echo "persist-\$(cat /proc/sys/kernel/random/uuid)" > /mnt/persist; then
+    echo "QKVM-BLK-WROTE \$(cat /mnt/persist)"
+    umount /mnt; sync
+    reboot -f
+  fi
+fi
+poweroff -f
 INIT
 chmod +x "$I/init"
 (cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$B/inner.cpio.gz"
@@ -91,7 +126,10 @@ echo 1 > /proc/sys/kernel/printk
 for m in irqbypass kvm ccp kvm-amd; do insmod /mods/\$m.ko || echo "insmod \$m failed"; done
 [ -c /dev/kvm ] && echo "OUTER-KVM-OK" || echo "OUTER-KVM-MISSING"
 t0=\$(cut -d' ' -f1 /proc/uptime)
-timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio -no-reboot $EXTRA_ARGS \
+dd if=/dev/zero of=/tmp/disk.raw bs=1M count=16 2>/dev/null
+# no -no-reboot: the inner guest reboots once (see its /init)
+timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio \
+  -device virtio-rng-pci,id=rng0 -drive file=/tmp/disk.raw,format=raw,if=virtio $EXTRA_ARGS \
   -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 panic=-1 quiet"
 echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
 poweroff -f
@@ -107,9 +145,20 @@ timeout "$OUTER_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -sm
   -kernel "$B/vmlinux" -initrd "$B/outer.cpio" -append "console=ttyS0 panic=-1 quiet" \
   > "$B/outer.log" 2>&1
 end=$(date +%s.%N)
-grep -a -E 'OUTER-KVM|QKVM-|insmod|qkvm-system|Kernel panic|emulation failure' "$B/outer.log"
+grep -a -E 'OUTER-KVM|QKVM-|insmod|qkvm-system|virtio|Kernel panic|emulation failure' "$B/outer.log"
 echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer TCG guest (kvm_amd did not load)"
 grep -aq 'QKVM-LINUX-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
 grep -aq 'QKVM-RC=0 ' "$B/outer.log" || fail "qkvm did not exit 0 after the guest powered off"
+grep -aq 'QKVM-VIRTIO-RNG bytes=64 current=virtio_rng' "$B/outer.log" ||
+  fail "the inner Linux did not read 64 bytes from virtio-rng-pci"
+grep -aq 'QKVM-IRQ .*PCI-MSI.*virtio[0-9]-input' "$B/outer.log" ||
+  fail "virtio-rng-pci has no MSI-X queue interrupt in the inner Linux"
+grep -aq 'QKVM-BLK-SIZE 32768' "$B/outer.log" ||
+  fail "the inner Linux did not see a 16 MiB virtio disk"
+wrote=$(grep -a 'QKVM-BLK-WROTE' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
+read=$(grep -a 'QKVM-BLK-READBACK' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
+[ -n "$wrote" ] || fail "the inner Linux did not write its file to the virtio disk"
+[ "$wrote" = "$read" ] ||
+  fail "after the reboot the virtio disk held '$read', not '$wrote'"
 echo PASS
