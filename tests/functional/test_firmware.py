@@ -115,7 +115,7 @@ class FirmwareTest(QkvmTest):
              'drive with bus=0, unit=0 (index=0) exists'),
             (['-drive', 'if=pflash,format=qcow2,file=' + good],
              "format 'qcow2' is not supported"),
-            (['-drive', 'if=sd,file=' + good], '-drive if=sd is not supported'),
+            (['-drive', 'if=sd,file=' + good], "Drive interface 'sd' is not supported"),
             (['-drive', 'if=pflash,unit=1,file=' + good], 'needs unit 0'),
             (['-bios', good, '-drive', pf + good], '-bios and -drive if=pflash'),
             (['-bios', good, '-kernel', good, '-initrd', good + ',' + good],
