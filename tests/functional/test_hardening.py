@@ -165,6 +165,15 @@ class FileSafetyTest(QMPTestBase):
         self.qmp.execute('quit')
         self.proc.communicate(timeout=20)
 
+    def test_memory_backend_prealloc(self):
+        # libvirt's <allocation mode='immediate'/>: the backend property
+        self.start(extra=['-object', '{"qom-type":"memory-backend-ram",'
+                          '"id":"pc.ram","size":536870912,"prealloc":true}',
+                          '-machine', 'pc,memory-backend=pc.ram'])
+        self.assertGreaterEqual(self.vm_rss_mib(self.proc.pid), 512)
+        self.qmp.execute('quit')
+        self.proc.communicate(timeout=20)
+
     def test_lazy_ram_without_prealloc(self):
         self.start(extra=['-m', '512'])
         self.assertLess(self.vm_rss_mib(self.proc.pid), 256)
