@@ -76,6 +76,7 @@ bool sandbox_parse(const char *arg, SandboxConfig *cfg, GError **errp)
 #ifdef CONFIG_SECCOMP
 #include <sched.h>
 #include <seccomp.h>
+#include <time.h>
 #include <unistd.h>
 
 bool sandbox_supported(void)
@@ -186,6 +187,14 @@ bool sandbox_install(const SandboxConfig *cfg, GError **errp)
     if (!cfg->enabled) {
         return true;
     }
+    /*
+     * Library state that is set up on first use by opening files must be
+     * set up now: glibc reads /etc/localtime at the first gmtime_r() (the
+     * RTC's first update, a second after start: it killed the VMM), glib
+     * may load charset tables for its first message.
+     */
+    tzset();
+    g_get_charset(NULL);
     ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) {
         error_setg(errp, "failed to initialize seccomp context");
