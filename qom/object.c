@@ -182,11 +182,12 @@ static bool memory_backend_ram_create(UserObject *obj, QemuOpts *opts,
         !qemu_opt_get_bool(opts, "share", false, &share, errp)) {
         return false;
     }
-    if (prealloc || share) {
-        error_setg(errp, "memory-backend-ram '%s': %s=on is not supported",
-                   obj->id, prealloc ? "prealloc" : "share");
+    if (share) {
+        error_setg(errp, "memory-backend-ram '%s': share=on is not supported",
+                   obj->id);
         return false;
     }
+    obj->prealloc = prealloc;   /* as -mem-prealloc (util/prealloc.c) */
     return true;
 }
 

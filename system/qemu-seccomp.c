@@ -77,6 +77,7 @@ bool sandbox_parse(const char *arg, SandboxConfig *cfg, GError **errp)
 #ifdef CONFIG_SECCOMP
 #include <sched.h>
 #include <seccomp.h>
+#include <time.h>
 #include <unistd.h>
 
 bool sandbox_supported(void)
@@ -188,11 +189,13 @@ bool sandbox_install(const SandboxConfig *cfg, GError **errp)
         return true;
     }
     /*
-     * Files libc opens lazily must be open before the filter forbids it:
-     * the first gmtime_r() (the RTC's update timer) reads /etc/localtime
-     * through tzset().
+     * Library state that is set up on first use by opening files must be
+     * set up now: glibc reads /etc/localtime at the first gmtime_r() (the
+     * RTC's first update, a second after start: it killed the VMM), glib
+     * may load charset tables for its first message.
      */
     tzset();
+    g_get_charset(NULL);
     ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) {
         error_setg(errp, "failed to initialize seccomp context");

@@ -1087,6 +1087,7 @@ static bool apply_memory_backend(VLConfig *cfg, MachineState *ms, GError **errp)
         return false;
     }
     ms->ram_size = obj->size;
+    cfg->mem_prealloc |= obj->prealloc;
     return true;
 }
 

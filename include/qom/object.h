@@ -31,6 +31,7 @@ struct UserObject {
     char *id;
     /* memory-backend-*: the size; secret: the decoded data */
     uint64_t size;
+    bool prealloc;          /* memory-backend-*: prealloc=on */
     GBytes *data;
     void *priv;             /* type-specific state */
 };

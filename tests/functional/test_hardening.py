@@ -80,9 +80,15 @@ class SandboxQMPTest(QMPTestBase):
         self.assertGreaterEqual(len(modes), 3, modes)
         self.assertEqual(set(modes.values()), {2}, modes)
         for cmd in ['cont', 'query-cpus-fast', 'stop', 'system_reset',
-                    'query-chardev', 'query-version']:
+                    'query-chardev', 'query-version', 'cont']:
             rsp = qmp.execute(cmd)
             self.assertIn('return', rsp, (cmd, rsp))
+        # run for a while: the RTC's once-a-second update (its first
+        # gmtime_r() read /etc/localtime and was killed) and other timers
+        time.sleep(2.5)
+        self.assertIsNone(self.proc.poll(), 'VMM died under the filter')
+        self.assertEqual(qmp.execute('query-status')['return']['status'],
+                         'running')
         self.assertEqual(qmp.execute('quit'), {'return': {}})
         out, err = self.proc.communicate(timeout=20)
         self.assertEqual(self.proc.returncode, 0, err)
@@ -165,6 +171,15 @@ class FileSafetyTest(QMPTestBase):
         self.qmp.execute('quit')
         self.proc.communicate(timeout=20)
 
+    def test_memory_backend_prealloc(self):
+        # libvirt's <allocation mode='immediate'/>: the backend property
+        self.start(extra=['-object', '{"qom-type":"memory-backend-ram",'
+                          '"id":"pc.ram","size":536870912,"prealloc":true}',
+                          '-machine', 'pc,memory-backend=pc.ram'])
+        self.assertGreaterEqual(self.vm_rss_mib(self.proc.pid), 512)
+        self.qmp.execute('quit')
+        self.proc.communicate(timeout=20)
+
     def test_lazy_ram_without_prealloc(self):
         self.start(extra=['-m', '512'])
         self.assertLess(self.vm_rss_mib(self.proc.pid), 256)
@@ -186,6 +201,13 @@ class FileSafetyTest(QMPTestBase):
 
 
 class HostileGuestTest(QMPTestBase):
+    # under -sandbox when built with it: the attack also checks that no
+    # device path makes a call the filter forbids
+
+    def has_sandbox(self):
+        res = subprocess.run([self.binary, '-sandbox', 'on', '-version'],
+                             capture_output=True, text=True, timeout=30)
+        return 'seccomp support is disabled' not in res.stderr
 
     def wait_serial(self, path, text, timeout=180):
         end = time.monotonic() + timeout
@@ -211,7 +233,9 @@ class HostileGuestTest(QMPTestBase):
         qmp = self.start(guest='hostile',
                          extra=['-m', '128', '-no-reboot',
                                 '-serial', 'file:' + serial,
-                                '-d', 'guest_errors,unimp', '-D', log])
+                                '-d', 'guest_errors,unimp', '-D', log]
+                         + (['-sandbox', LIBVIRT_SANDBOX] if self.has_sandbox()
+                            else []))
         started = time.monotonic()
         self.assertIn('return', qmp.execute('cont'))
         out = self.wait_serial(serial, 'hostile: done')

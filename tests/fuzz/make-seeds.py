@@ -121,6 +121,19 @@ def main():
     put('elf-user', 'interp', elf64(2, 0x400000 + 64 + 112 + 16,
                                     [(0x400000, code, 0)],
                                     interp='/lib64/ld-linux-x86-64.so.2'))
+    # user system calls: call index, then per argument a mode byte and
+    # its bytes (fuzz-user-syscall.c); deterministic pseudo-random blobs,
+    # the second half of each being the scratch memory
+    import hashlib
+    for i in range(4):
+        blob = b''.join(hashlib.sha256(b'user-syscall %d %d' % (i, j)).digest()
+                        for j in range(8 * (i + 1)))
+        put('user-syscall', 'blob%d' % i, blob)
+    # mmap(scratch, 0x1000, RW, PRIVATE|ANON|FIXED, -1, 0), then munmap
+    put('user-syscall', 'mmap-munmap',
+        bytes([0, 0, 0x00, 0x10, 0, 0x00, 0x10, 1, 3, 0, 0, 0, 1, 0x32, 0, 0, 0,
+               3, 1, 0xff, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+               1, 0, 0x00, 0x10, 0, 0x00, 0x10]) + bytes(36))
     if len(sys.argv) > 1:
         g = os.path.join(sys.argv[1], 'tests', 'guests')
         for name in ['multiboot.elf', 'pvh.elf', 'bzimage.bin']:

@@ -30,6 +30,7 @@ SUBJECTS = {
     'x86-boot': ['hw/i386/x86-boot.c'],
     'ovmf': ['target/i386/sev/ovmf.c'],
     'elf-user': ['user/elfload.c'],
+    'user-syscall': ['user/syscall', 'user/mmap.c', 'user/guest-mem.c'],
 }
 
 
