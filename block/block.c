@@ -395,9 +395,10 @@ typedef struct BlockRequest {
 static int full_rw(BlockRequest *r, const struct iovec *iov, unsigned niov)
 {
     uint64_t off = r->offset;
-    g_autofree struct iovec *v = g_memdup2(iov, niov * sizeof(*iov));
+    g_autofree struct iovec *v = g_new(struct iovec, niov); /* checked */
     unsigned i = 0;
 
+    memcpy(v, iov, sizeof(*v) * niov);
     while (i < niov) {
         ssize_t n = r->op == BLOCK_OP_READ
             ? preadv(r->bs->fd, v + i, MIN(niov - i, IOV_MAX), off)

@@ -9,6 +9,7 @@
  *                     le16 avail_event                           (2.7.8)
  */
 #include "hw/virtio/virtio.h"
+#include "qemu/osdep.h"
 #include "hw/boards.h"
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
@@ -287,16 +288,21 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     vq->last_avail_idx++;
     set_avail_event(vq, used);
 
-    /* one allocation: the element and both iovec arrays */
-    elem = g_malloc0(sizeof(*elem) +
-                     (cb.out->len + cb.in->len) * sizeof(struct iovec));
+    /* one allocation: the element and both iovec arrays (the chain's
+     * length is bounded by the queue size, so the sum cannot overflow) */
+    elem = QEMU_FLEX_NEW0(VirtQueueElement, sg, cb.out->len + cb.in->len);
     elem->index = head;
     elem->out_num = cb.out->len;
     elem->in_num = cb.in->len;
-    elem->out_sg = (struct iovec *)(elem + 1);
-    elem->in_sg = elem->out_sg + elem->out_num;
-    memcpy(elem->out_sg, cb.out->data, cb.out->len * sizeof(struct iovec));
-    memcpy(elem->in_sg, cb.in->data, cb.in->len * sizeof(struct iovec));
+    elem->out_sg = elem->sg;
+    elem->in_sg = elem->sg + elem->out_num;
+    /* (a GArray that never grew has no data: nothing to copy) */
+    if (cb.out->len) {
+        memcpy(elem->out_sg, cb.out->data, cb.out->len * sizeof(struct iovec));
+    }
+    if (cb.in->len) {
+        memcpy(elem->in_sg, cb.in->data, cb.in->len * sizeof(struct iovec));
+    }
     elem->out_len = cb.out_len;
     elem->in_len = cb.in_len;
     g_array_free(cb.out, TRUE);

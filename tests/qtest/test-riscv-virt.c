@@ -328,7 +328,7 @@ static uint64_t getprop_u64(const void *fdt, const char *path, const char *name)
     const fdt64_t *p = getprop(fdt, path, name, &len);
 
     g_assert_cmpint(len, ==, 8);
-    return fdt64_to_cpu(*p);
+    return fdt64_ld(p);         /* FDT properties are only 4-byte aligned */
 }
 
 static void test_dumpdtb(void)
@@ -421,9 +421,10 @@ static void test_dumpdtb(void)
     }
 
     /* dtc accepts it without a warning (when installed) */
-    if (g_find_program_in_path("dtc")) {
-        g_autofree char *dtc = g_strdup_printf("dtc -I dtb -O dts -o /dev/null %s",
-                                               dtb);
+    g_autofree char *dtc_path = g_find_program_in_path("dtc");
+    if (dtc_path) {
+        g_autofree char *dtc = g_strdup_printf("%s -I dtb -O dts -o /dev/null %s",
+                                               dtc_path, dtb);
         g_autofree char *o = NULL, *e = NULL;
         g_assert_true(g_spawn_command_line_sync(dtc, &o, &e, &status, NULL));
         g_assert_cmpint(status, ==, 0);

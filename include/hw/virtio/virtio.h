@@ -75,8 +75,9 @@ struct VirtQueue {
 typedef struct VirtQueueElement {
     unsigned index;             /* head descriptor */
     unsigned out_num, in_num;
-    struct iovec *out_sg, *in_sg;
+    struct iovec *out_sg, *in_sg;   /* into sg[]: out first, then in */
     size_t out_len, in_len;     /* bytes in each direction */
+    struct iovec sg[];          /* one allocation: g_free() the element */
 } VirtQueueElement;
 
 typedef struct VirtIODeviceClass {
