@@ -148,6 +148,50 @@ def bench_exits():
         goals.append(('%s exit <= 1.05x raw KVM and < QEMU' % kind, txt, ok))
 
 
+def callgrind_total(cmd):
+    """Instructions the process executed in user space (callgrind's
+    "Collected"), and its exit status."""
+    out = subprocess.run(['valgrind', '--tool=callgrind',
+                          '--callgrind-out-file=/dev/null'] + cmd,
+                         stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True)
+    m = re.search(r'Collected : (\d+)', out.stderr)
+    return int(m.group(1)) if m else None
+
+
+def bench_exit_instructions():
+    """User-space instructions per port exit: callgrind counts
+    instructions, not time, so the figure does not drift with the load on
+    a shared machine.  (I(2n) - I(n)) / n cancels start-up.  Opt-in
+    (BENCH_CALLGRIND=1): QEMU takes minutes under valgrind."""
+    if os.environ.get('BENCH_CALLGRIND') != '1':
+        print('\n== user-space instructions per exit: skipped (set BENCH_CALLGRIND=1)')
+        return
+    if not shutil.which('valgrind'):
+        print('\n== user-space instructions per exit: skipped (no valgrind)')
+        return
+    n = 10000
+    rows = []
+    for name, base in vmms():
+        i1 = callgrind_total(vm_cmd(base, exitloop, 'io=%d' % n,
+                                    extra=['-serial', 'stdio']))
+        i2 = callgrind_total(vm_cmd(base, exitloop, 'io=%d' % (2 * n),
+                                    extra=['-serial', 'stdio']))
+        if i1 is None or i2 is None:
+            print('  %s: callgrind gave no count' % name)
+            continue
+        rows.append((name, (i2 - i1) / n))
+    print('\n== user-space instructions per port exit (callgrind, '
+          '(I(%d) - I(%d)) / %d)' % (2 * n, n, n))
+    for name, v in rows:
+        print('  %-28s %10.0f' % (name, v))
+    r = dict(rows)
+    if 'qkvm' in r and 'qemu' in r:
+        goals.append(('user-space work per exit < QEMU',
+                      '%.0f vs %.0f instructions' % (r['qkvm'], r['qemu']),
+                      r['qkvm'] < r['qemu']))
+
+
 def bench_startup():
     exit0 = os.path.join(bdir, 'exit0.elf')
     serial1 = os.path.join(bdir, 'serial1.elf')
@@ -289,6 +333,7 @@ def main():
         print('(qemu-system-x86_64 not installed: QEMU columns skipped)')
     t0 = time.perf_counter()
     bench_exits()
+    bench_exit_instructions()
     bench_startup()
     bench_memory()
     bench_user()
