@@ -40,6 +40,29 @@ static bool kvm_accel_map_rom(MachineState *ms, uint64_t gpa, uint64_t size,
                                      KVM_MEM_READONLY, errp);
 }
 
+/*
+ * Flash in ROMD mode: a read-only slot (reads from memory, writes exit as
+ * MMIO); hidden, the slot is deleted so reads exit as MMIO too.
+ */
+static bool kvm_accel_set_romd(MachineState *ms, int *slot, uint64_t gpa,
+                               uint64_t size, void *hva, bool shown,
+                               GError **errp)
+{
+    if (*slot < 0) {
+        if (!kvm_check_extension(ms->kvm, KVM_CAP_READONLY_MEM)) {
+            error_setg(errp, "kvm does not support KVM_CAP_READONLY_MEM "
+                       "(needed because firmware is mapped read-only)");
+            return false;
+        }
+        *slot = kvm_alloc_slot(ms->kvm, errp);
+        if (*slot < 0) {
+            return false;
+        }
+    }
+    return kvm_set_user_memory_slot(ms->kvm, *slot, gpa, shown ? size : 0,
+                                    hva, KVM_MEM_READONLY, errp);
+}
+
 static bool kvm_accel_init_irqchip(MachineState *ms, GError **errp)
 {
     return kvm_arch_init_vm(ms->kvm, ms, errp);
@@ -85,6 +108,7 @@ const AccelOps kvm_accel_ops = {
     .init = kvm_accel_init,
     .map_ram = kvm_accel_map_ram,
     .map_rom = kvm_accel_map_rom,
+    .set_romd = kvm_accel_set_romd,
     .init_irqchip = kvm_accel_init_irqchip,
     .set_irq = kvm_accel_set_irq,
     .send_msi = kvm_accel_send_msi,

@@ -133,18 +133,30 @@ bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
 bool kvm_set_user_memory_flags(KVMState *s, uint64_t gpa, uint64_t size,
                                void *hva, uint32_t flags, GError **errp)
 {
+    if (s->next_slot >= s->nr_slots) {
+        error_setg(errp, "out of KVM memory slots (%d)", s->nr_slots);
+        return false;
+    }
+    if (!kvm_set_user_memory_slot(s, s->next_slot, gpa, size, hva, flags,
+                                  errp)) {
+        return false;
+    }
+    s->next_slot++;
+    return true;
+}
+
+bool kvm_set_user_memory_slot(KVMState *s, int slot, uint64_t gpa,
+                              uint64_t size, void *hva, uint32_t flags,
+                              GError **errp)
+{
     struct kvm_userspace_memory_region mem = {
-        .slot = s->next_slot,
+        .slot = slot,
         .flags = flags,
         .guest_phys_addr = gpa,
         .memory_size = size,
         .userspace_addr = (uintptr_t)hva,
     };
 
-    if (s->next_slot >= s->nr_slots) {
-        error_setg(errp, "out of KVM memory slots (%d)", s->nr_slots);
-        return false;
-    }
     if (ioctl(s->vmfd, KVM_SET_USER_MEMORY_REGION, &mem) < 0) {
         error_setg_errno(errp, errno, "KVM_SET_USER_MEMORY_REGION failed, "
                          "slot=%d, start=0x%" G_GINT64_MODIFIER "x, "
@@ -152,8 +164,17 @@ bool kvm_set_user_memory_flags(KVMState *s, uint64_t gpa, uint64_t size,
                          mem.slot, gpa, size);
         return false;
     }
-    s->next_slot++;
     return true;
+}
+
+/* A slot of its own for memory that comes and goes (flash ROMD mode). */
+int kvm_alloc_slot(KVMState *s, GError **errp)
+{
+    if (s->next_slot >= s->nr_slots) {
+        error_setg(errp, "out of KVM memory slots (%d)", s->nr_slots);
+        return -1;
+    }
+    return s->next_slot++;
 }
 
 int kvm_vcpu_open(KVMState *s, unsigned long vcpu_id, struct kvm_run **run,

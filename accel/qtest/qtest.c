@@ -126,16 +126,23 @@ const AccelOps qtest_accel_ops = {
 
 /* ---- guest memory: RAM directly, anything else through the MMIO bus ----- */
 
+/* Memory an access may touch directly: ROM is read, never written. */
+static void *mem_hva(uint64_t addr, uint64_t len, bool is_write)
+{
+    return is_write ? machine_ram_gpa_to_hva(qtest->ms, addr, len)
+                    : machine_gpa_to_hva(qtest->ms, addr, len);
+}
+
 static void mem_rw(uint64_t addr, uint8_t *buf, uint64_t len, bool is_write)
 {
     while (len > 0) {
-        uint8_t *hva = machine_gpa_to_hva(qtest->ms, addr, 1);
+        uint8_t *hva = mem_hva(addr, 1, is_write);
         uint64_t n = 1;
 
         if (hva) {
             /* the longest run of RAM from here */
             n = len;
-            while (n > 1 && !machine_gpa_to_hva(qtest->ms, addr, n)) {
+            while (n > 1 && !mem_hva(addr, n, is_write)) {
                 n /= 2;
             }
             if (is_write) {
@@ -155,7 +162,7 @@ static void mem_rw(uint64_t addr, uint8_t *buf, uint64_t len, bool is_write)
 /* An access of 2, 4 or 8 bytes that is not RAM is one MMIO access. */
 static void mem_access(uint64_t addr, void *data, unsigned size, bool is_write)
 {
-    if (machine_gpa_to_hva(qtest->ms, addr, size)) {
+    if (mem_hva(addr, size, is_write)) {
         mem_rw(addr, data, size, is_write);
     } else {
         iobus_dispatch(&qtest->ms->mmio, addr, data, size, is_write);

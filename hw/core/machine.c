@@ -87,14 +87,19 @@ bool machine_map_ram(MachineState *ms, uint64_t gpa, uint64_t offset,
 
 void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
 {
-    if (len == 0) {
-        len = 1;
-    }
     if (ms->mc && ms->mc->rom_gpa_to_hva) {
-        void *rom = ms->mc->rom_gpa_to_hva(ms, gpa, len);
+        void *rom = ms->mc->rom_gpa_to_hva(ms, gpa, len ? len : 1);
         if (rom) {
             return rom;
         }
+    }
+    return machine_ram_gpa_to_hva(ms, gpa, len);
+}
+
+void *machine_ram_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len)
+{
+    if (len == 0) {
+        len = 1;
     }
     for (unsigned i = 0; i < ms->nr_ram_ranges; i++) {
         const MachineRAMRange *r = &ms->ram_ranges[i];

@@ -6,14 +6,16 @@
  *   -drive if=pflash,unit=1,...    right below unit 0 (OVMF_VARS)
  *
  * A CPU leaving reset fetches at 0xfffffff0 (SDM vol. 3, 9.1.4 "First
- * Instruction Executed"), the last 16 bytes of unit 0.  There is no CFI
- * flash command set: a readonly=on unit is a KVM read-only slot (guest
- * writes are dropped), a writable one is private memory whose changes
- * are not written back to the file.  As QEMU's "isa-bios", the last
+ * Instruction Executed"), the last 16 bytes of unit 0.  Each pflash unit
+ * is a CFI flash (hw/block/pflash_cfi01.c): reads come straight from a
+ * read-only KVM slot, writes are flash commands; a writable unit's
+ * programmed and erased blocks go back to its file, a readonly=on unit
+ * refuses them with a status error.  As QEMU's "isa-bios", the last
  * 128 KiB of the code (all of it if smaller) appear again, read-only,
  * just below 1 MiB (0xe0000 for 128 KiB), where real-mode BIOS code runs.
  */
 #include "hw/i386/pc-firmware.h"
+#include "hw/block/pflash_cfi01.h"
 #include "hw/boards.h"
 #include "system/accel.h"
 #include "system/drive.h"
@@ -21,7 +23,9 @@
 #include "qemu/osdep.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #define FW_PAGE_SIZE    4096
@@ -124,6 +128,18 @@ static bool fw_read(PCFirmwareImage *img, const char *what,
     memcpy(img->hva, data, len);
     img->name = path;
     img->size = len;
+    img->fd = -1;
+    return true;
+}
+
+/* A writable unit keeps its file open: the flash writes changes back. */
+static bool fw_open_writable(PCFirmwareImage *img, GError **errp)
+{
+    img->fd = open(img->name, O_RDWR | O_CLOEXEC);
+    if (img->fd < 0) {
+        error_setg_errno(errp, errno, "Could not open '%s'", img->name);
+        return false;
+    }
     return true;
 }
 
@@ -158,6 +174,11 @@ bool pc_firmware_load(MachineState *ms, PCFirmware *fw, GError **errp)
                 return false;
             }
             fw->img[u].readonly = pflash_units[u].readonly;
+            fw->img[u].pflash = true;
+            if (!fw->img[u].readonly &&
+                !fw_open_writable(&fw->img[u], errp)) {
+                return false;
+            }
             fw->nr = u + 1;
         }
     }
@@ -189,6 +210,12 @@ static bool fw_map(MachineState *ms, PCFirmwareImage *img, GError **errp)
 {
     const AccelOps *a = ms->accel;
 
+    if (img->pflash) {
+        img->flash = pflash_cfi01_new(ms, img->name, img->gpa, img->hva,
+                                      img->size, img->fd, img->readonly,
+                                      errp);
+        return img->flash != NULL;
+    }
     return img->readonly
         ? !a->map_rom || a->map_rom(ms, img->gpa, img->size, img->hva, errp)
         : a->map_ram(ms, img->gpa, img->size, img->hva, errp);
@@ -208,6 +235,10 @@ void *pc_firmware_gpa_to_hva(const PCFirmware *fw, uint64_t gpa, uint64_t len)
 {
     for (unsigned i = 0; i <= fw->nr; i++) {
         const PCFirmwareImage *img = i < fw->nr ? &fw->img[i] : &fw->isa_bios;
+        /* a flash answering a command is no memory until read-array */
+        if (img->flash && !pflash_cfi01_array_mode(img->flash)) {
+            continue;
+        }
         if (img->size && gpa >= img->gpa && gpa - img->gpa < img->size &&
             len <= img->size - (gpa - img->gpa)) {
             return img->hva + (gpa - img->gpa);

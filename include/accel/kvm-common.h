@@ -60,6 +60,14 @@ bool kvm_set_user_memory(KVMState *s, uint64_t gpa, uint64_t size,
  */
 bool kvm_set_user_memory_flags(KVMState *s, uint64_t gpa, uint64_t size,
                                void *hva, uint32_t flags, GError **errp);
+/*
+ * Set slot (from kvm_alloc_slot) to [gpa, gpa+size) at hva; size 0
+ * deletes it (api.rst 4.35: "memory_size of zero" removes a slot).
+ */
+bool kvm_set_user_memory_slot(KVMState *s, int slot, uint64_t gpa,
+                              uint64_t size, void *hva, uint32_t flags,
+                              GError **errp);
+int kvm_alloc_slot(KVMState *s, GError **errp);
 /* KVM_CREATE_VCPU and mmap its kvm_run; returns the vCPU fd or -1. */
 int kvm_vcpu_open(KVMState *s, unsigned long vcpu_id, struct kvm_run **run,
                   GError **errp);

@@ -119,6 +119,9 @@ struct MachineState {
 
 /* Guest physical -> host pointer, NULL unless [gpa, gpa+len) is RAM. */
 void *machine_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
+/* The same for RAM only: what a write may go to (ROM and flash take
+ * writes as MMIO, the way KVM's read-only slots exit). */
+void *machine_ram_gpa_to_hva(MachineState *ms, uint64_t gpa, uint64_t len);
 /* Show ms->ram[offset, offset+size) to the guest at gpa (accel map_ram). */
 bool machine_map_ram(MachineState *ms, uint64_t gpa, uint64_t offset,
                      uint64_t size, GError **errp);

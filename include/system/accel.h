@@ -25,6 +25,14 @@ typedef struct AccelOps {
      * dropped.  NULL: the accelerator maps nothing (qtest). */
     bool (*map_rom)(MachineState *ms, uint64_t gpa, uint64_t size, void *hva,
                     GError **errp);
+    /*
+     * A ROM device (flash) at gpa: shown, guest reads come from hva and
+     * writes reach the MMIO bus; hidden, reads reach the bus as well.
+     * *slot is -1 before the first call.  NULL: nothing is mapped (qtest
+     * reaches the device through machine_gpa_to_hva and the bus).
+     */
+    bool (*set_romd)(MachineState *ms, int *slot, uint64_t gpa,
+                     uint64_t size, void *hva, bool shown, GError **errp);
     /* Interrupt controllers and timers the accelerator provides (KVM's
      * in-kernel irqchip and PIT on x86).  May be NULL. */
     bool (*init_irqchip)(MachineState *ms, GError **errp);

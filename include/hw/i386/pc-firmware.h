@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 typedef struct MachineState MachineState;
+typedef struct PFlashCFI01 PFlashCFI01;
 
 /* QEMU's pc_sysfw.c limit on the flash images together */
 #define PC_FLASH_SIZE_LIMIT     (8 * 1024 * 1024)
@@ -21,7 +22,10 @@ typedef struct PCFirmwareImage {
     uint64_t gpa;
     uint64_t size;
     uint8_t *hva;           /* page-aligned copy the guest sees */
-    bool readonly;          /* mapped read-only: guest writes are dropped */
+    bool readonly;          /* ROM, or flash that refuses program/erase */
+    bool pflash;            /* a CFI flash unit (else ROM: -bios, alias) */
+    int fd;                 /* writable flash: its file, written back */
+    PFlashCFI01 *flash;     /* the device, once mapped */
 } PCFirmwareImage;
 
 typedef struct PCFirmware {
