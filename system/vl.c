@@ -68,6 +68,7 @@ typedef struct VLConfig {
     const char *memory_backend;
     const char *cgs;         /* -machine confidential-guest-support */
     const char *dumpdtb;
+    char *pflash[2];         /* -machine pflash0=NODE,pflash1=NODE */
     bool ram_size_given;
     bool mem_lock;
     bool mem_prealloc;
@@ -142,6 +143,13 @@ static bool opt_machine(VLConfig *cfg, const char *arg, GError **errp)
     qemu_opt_get(opts, "dump-guest-core");
     if (qemu_opt_has(opts, "confidential-guest-support")) {
         cfg->cgs = g_strdup(qemu_opt_get(opts, "confidential-guest-support"));
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(cfg->pflash); i++) {
+        g_autofree char *name = g_strdup_printf("pflash%u", i);
+        if (qemu_opt_has(opts, name)) {
+            g_free(cfg->pflash[i]);
+            cfg->pflash[i] = g_strdup(qemu_opt_get(opts, name));
+        }
     }
     if (qemu_opt_has(opts, "dumpdtb")) {
         cfg->dumpdtb = g_strdup(qemu_opt_get(opts, "dumpdtb"));
@@ -1255,6 +1263,14 @@ int main(int argc, char **argv)
     ms->kernel_cmdline = g_strdup(cfg.append);
     ms->firmware = g_strdup(cfg.bios);
     ms->dumpdtb = g_strdup(cfg.dumpdtb);
+    for (unsigned i = 0; i < G_N_ELEMENTS(cfg.pflash); i++) {
+        if (cfg.pflash[i] && i >= ms->mc->pflash_units) {
+            error_report("Property '%s-machine.pflash%u' not found",
+                         ms->mc->name, i);
+            exit(1);
+        }
+        ms->pflash_nodes[i] = cfg.pflash[i];
+    }
     ms->no_reboot = cfg.no_reboot;
     ms->no_shutdown = cfg.no_shutdown;
     g_mutex_init(&ms->lock);
@@ -1318,14 +1334,16 @@ int main(int argc, char **argv)
         !create_serial_ports(&cfg, ms)) {
         exit(1);
     }
+    /* block nodes before the machine (pflash0=) and devices naming them */
+    if (!create_from_args("-blockdev", cfg.blockdevs, "driver", ms,
+                          blockdev_create)) {
+        exit(1);
+    }
     if (!ms->mc->init(ms, &err)) {
         error_report_err(g_steal_pointer(&err));
         exit(1);
     }
-    /* block nodes before the devices that name them */
-    if (!create_from_args("-blockdev", cfg.blockdevs, "driver", ms,
-                          blockdev_create) ||
-        !create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
+    if (!create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
         !create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
         exit(1);

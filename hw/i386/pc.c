@@ -403,6 +403,7 @@ static const MachineClass pc_machine = {
     .powerdown = pc_powerdown,
     .rom_gpa_to_hva = pc_rom_gpa_to_hva,
     .qtest_intc_names = (const char *const[]){ "ioapic", NULL },
+    .pflash_units = 2,
 };
 
 MACHINE_REGISTER(pc_machine)

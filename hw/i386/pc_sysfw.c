@@ -16,6 +16,7 @@
  */
 #include "hw/i386/pc-firmware.h"
 #include "hw/block/pflash_cfi01.h"
+#include "block/block.h"
 #include "hw/boards.h"
 #include "system/accel.h"
 #include "system/drive.h"
@@ -36,8 +37,9 @@
 #define ISA_BIOS_END    0x100000
 
 typedef struct PflashUnit {
-    char *file;
+    char *file;             /* -drive if=pflash,file= */
     bool readonly;
+    BlockNode *node;        /* or -machine pflashN=NODE */
 } PflashUnit;
 
 static PflashUnit pflash_units[2];
@@ -93,42 +95,58 @@ DRIVE_INTERFACE_REGISTER(pflash_interface)
 
 bool pc_firmware_configured(const MachineState *ms)
 {
-    return ms->firmware || pflash_units[0].file || pflash_units[1].file;
+    return ms->firmware || pflash_units[0].file || pflash_units[1].file ||
+           ms->pflash_nodes[0] || ms->pflash_nodes[1];
 }
 
-/* Read path into fresh page-aligned memory the guest can be given. */
-static bool fw_read(PCFirmwareImage *img, const char *what,
-                    const char *path, uint64_t block, GError **errp)
+/* Fresh page-aligned memory for an image of len bytes (size checked). */
+static bool fw_alloc(PCFirmwareImage *img, const char *name, uint64_t len,
+                     uint64_t block, GError **errp)
 {
-    g_autofree char *data = NULL;
-    size_t len;
-
-    if (!qemu_read_file(what, path, &data, &len, errp)) {
-        return false;
-    }
     if (len == 0 || len % block) {
         if (block == BIOS_BLOCK_SIZE) {
-            error_setg(errp, "could not load PC BIOS '%s': its size (%zu) "
-                       "is not a non-zero multiple of 64 KiB", path, len);
+            error_setg(errp, "could not load PC BIOS '%s': its size (%"
+                       G_GUINT64_FORMAT ") is not a non-zero multiple of "
+                       "64 KiB", name, len);
         } else {
             error_setg(errp, "system firmware block device %s has invalid "
-                       "size %zu: it must be a non-zero multiple of 0x%"
-                       G_GINT64_MODIFIER "x", path, len, block);
+                       "size %" G_GUINT64_FORMAT ": it must be a non-zero "
+                       "multiple of 0x%" G_GINT64_MODIFIER "x", name, len,
+                       block);
         }
+        return false;
+    }
+    if (len > PC_FLASH_SIZE_LIMIT) {
+        error_setg(errp, "combined size of system firmware exceeds %d "
+                   "bytes", PC_FLASH_SIZE_LIMIT);
         return false;
     }
     img->hva = mmap(NULL, len, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (img->hva == MAP_FAILED) {
         img->hva = NULL;
-        error_setg_errno(errp, errno, "cannot allocate %zu bytes for '%s'",
-                         len, path);
+        error_setg_errno(errp, errno, "cannot allocate %" G_GUINT64_FORMAT
+                         " bytes for '%s'", len, name);
+        return false;
+    }
+    img->name = name;
+    img->size = len;
+    img->fd = -1;
+    return true;
+}
+
+/* Read path into memory the guest can be given. */
+static bool fw_read(PCFirmwareImage *img, const char *what,
+                    const char *path, uint64_t block, GError **errp)
+{
+    g_autofree char *data = NULL;
+    size_t len;
+
+    if (!qemu_read_file(what, path, &data, &len, errp) ||
+        !fw_alloc(img, path, len, block, errp)) {
         return false;
     }
     memcpy(img->hva, data, len);
-    img->name = path;
-    img->size = len;
-    img->fd = -1;
     return true;
 }
 
@@ -143,17 +161,82 @@ static bool fw_open_writable(PCFirmwareImage *img, GError **errp)
     return true;
 }
 
+/* -machine pflashN=NODE: the whole node, writable unless read-only. */
+static bool fw_read_node(PCFirmwareImage *img, BlockNode *bs, GError **errp)
+{
+    uint64_t done = 0;
+
+    if (!fw_alloc(img, bs->node_name, bs->size, FW_PAGE_SIZE, errp)) {
+        return false;
+    }
+    while (done < bs->size) {
+        ssize_t n = pread(bs->fd, img->hva + done, bs->size - done, done);
+        if (n <= 0) {
+            error_setg(errp, "failed to read the initial flash content of "
+                       "'%s': %s", bs->node_name,
+                       n < 0 ? g_strerror(errno) : "unexpected end of file");
+            return false;
+        }
+        done += n;
+    }
+    img->readonly = bs->read_only;
+    if (!img->readonly) {
+        /* the flash writes single bytes back: O_DIRECT cannot */
+        if (bs->direct) {
+            error_setg(errp, "pflash node '%s': cache.direct=on is not "
+                       "supported for a writable flash", bs->node_name);
+            return false;
+        }
+        img->fd = fcntl(bs->fd, F_DUPFD_CLOEXEC, 0);
+        if (img->fd < 0) {
+            error_setg_errno(errp, errno, "cannot use '%s'", bs->node_name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* -machine pflashN=NODE takes the -blockdev node for unit N. */
+static bool fw_attach_nodes(MachineState *ms, GError **errp)
+{
+    for (unsigned u = 0; u < G_N_ELEMENTS(pflash_units); u++) {
+        if (!ms->pflash_nodes[u] || pflash_units[u].node) {
+            continue;
+        }
+        if (pflash_units[u].file) {
+            error_setg(errp, "-drive if=pflash,unit=%u and -machine "
+                       "pflash%u both give flash unit %u: use one", u, u, u);
+            return false;
+        }
+        /* QEMU: pflashN is an alias of the cfi.pflash01 device's drive */
+        pflash_units[u].node = block_attach(ms->pflash_nodes[u],
+                                            "cfi.pflash01", errp);
+        if (!pflash_units[u].node) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool unit_given(unsigned u)
+{
+    return pflash_units[u].file || pflash_units[u].node;
+}
+
 bool pc_firmware_load(MachineState *ms, PCFirmware *fw, GError **errp)
 {
     const uint64_t four_gib = 1ULL << 32;
     uint64_t top = four_gib, total = 0;
 
-    if (ms->firmware && pflash_units[0].file) {
+    if (!fw_attach_nodes(ms, errp)) {
+        return false;
+    }
+    if (ms->firmware && unit_given(0)) {
         error_setg(errp, "-bios and -drive if=pflash,unit=0 both give the "
                    "system firmware: use one");
         return false;
     }
-    if (!pflash_units[0].file && pflash_units[1].file) {
+    if (!unit_given(0) && unit_given(1)) {
         error_setg(errp, "-drive if=pflash,unit=1 needs unit 0 (the firmware "
                    "code)");
         return false;
@@ -167,17 +250,24 @@ bool pc_firmware_load(MachineState *ms, PCFirmware *fw, GError **errp)
         fw->img[0].readonly = true;
         fw->nr = 1;
     } else {
-        for (unsigned u = 0; u < G_N_ELEMENTS(pflash_units) &&
-                             pflash_units[u].file; u++) {
-            if (!fw_read(&fw->img[u], "pflash image", pflash_units[u].file,
-                         FW_PAGE_SIZE, errp)) {
-                return false;
-            }
-            fw->img[u].readonly = pflash_units[u].readonly;
-            fw->img[u].pflash = true;
-            if (!fw->img[u].readonly &&
-                !fw_open_writable(&fw->img[u], errp)) {
-                return false;
+        for (unsigned u = 0; u < G_N_ELEMENTS(pflash_units) && unit_given(u);
+             u++) {
+            PCFirmwareImage *img = &fw->img[u];
+
+            img->pflash = true;
+            if (pflash_units[u].node) {
+                if (!fw_read_node(img, pflash_units[u].node, errp)) {
+                    return false;
+                }
+            } else {
+                if (!fw_read(img, "pflash image", pflash_units[u].file,
+                             FW_PAGE_SIZE, errp)) {
+                    return false;
+                }
+                img->readonly = pflash_units[u].readonly;
+                if (!img->readonly && !fw_open_writable(img, errp)) {
+                    return false;
+                }
             }
             fw->nr = u + 1;
         }

@@ -39,6 +39,8 @@ typedef struct MachineClass {
     /* qtest set_irq_in: input line n of that controller when it is a
      * device model (the RISC-V PLIC); NULL: the accelerator's line n. */
     qemu_irq (*qtest_irq_in)(MachineState *ms, unsigned n);
+    /* How many -machine pflashN=NODE properties the machine has. */
+    unsigned pflash_units;
 } MachineClass;
 
 typedef void QEMUResetHandler(void *opaque);
@@ -68,6 +70,8 @@ struct MachineState {
     char *kernel_cmdline;
     char *firmware;             /* -bios FILE (pflash units: system/drive) */
     char *dumpdtb;              /* -machine dumpdtb=FILE (FDT machines) */
+    char *pflash_nodes[2];      /* -machine pflash0=,pflash1=: -blockdev
+                                 * nodes (libvirt's firmware form) */
     bool no_reboot;
     bool no_shutdown;
     struct Chardev *serial_hds[4];   /* -serial, in order: COM1.. */

@@ -2,6 +2,7 @@
 4 GiB and the BSP starts at the reset vector 0xfffffff0 like a real CPU;
 the firmware images are made here, a few bytes of 16-bit code each."""
 
+import json
 import os
 import unittest
 
@@ -94,6 +95,53 @@ class FirmwareTest(QkvmTest):
         self.assertStatus(res, debug_exit_status(0x2a))
         with open(vars_, 'rb') as f:
             self.assertEqual(f.read(), b'\xff' * (128 * KIB))
+
+    def blockdev_args(self, code, vars_, code_ro=True):
+        """libvirt 9.0's form for <loader readonly='yes' type='pflash'>
+        and <nvram>: file and raw nodes, named by -machine pflash0/1."""
+        args = []
+        for unit, path, ro in ((0, code, code_ro), (1, vars_, False)):
+            args += ['-blockdev', json.dumps({
+                'driver': 'file', 'filename': path,
+                'node-name': 'libvirt-pflash%d-storage' % unit,
+                'auto-read-only': True, 'discard': 'unmap'})]
+            args += ['-blockdev', json.dumps({
+                'node-name': 'libvirt-pflash%d-format' % unit,
+                'read-only': ro, 'driver': 'raw',
+                'file': 'libvirt-pflash%d-storage' % unit})]
+        return args + ['-machine', 'pc-i440fx-7.2,usb=off,dump-guest-core=off,'
+                       'pflash0=libvirt-pflash0-format,'
+                       'pflash1=libvirt-pflash1-format']
+
+    def test_pflash_blockdev_form(self):
+        # the same images through -blockdev and -machine pflash0/pflash1
+        # start the same way (QEMU too) and leave the vars file alone
+        code = self.write_file('code.fd', firmware(256 * KIB, EXIT_2A))
+        vars_ = self.write_file('vars.fd', b'\xff' * (128 * KIB))
+        res = self.run_both(self.fw_args(*self.blockdev_args(code, vars_)),
+                            serial=None)
+        self.assertStatus(res, debug_exit_status(0x2a))
+        with open(vars_, 'rb') as f:
+            self.assertEqual(f.read(), b'\xff' * (128 * KIB))
+
+    def test_pflash_blockdev_errors(self):
+        good = self.write_file('good.fd', firmware(64 * KIB, EXIT_2A))
+        node = ['-blockdev', 'driver=file,filename=%s,node-name=n0' % good]
+        cases = [
+            (['-machine', 'pc,pflash0=nosuch'],
+             "Property 'cfi.pflash01.drive' can't find value 'nosuch'"),
+            (node + ['-machine', 'pc,pflash0=n0,pflash1=n0'],
+             "Drive 'n0' is already in use by another device"),
+            (node + ['-machine', 'pc,pflash0=n0', '-drive',
+                     'if=pflash,format=raw,unit=0,readonly=on,file=' + good],
+             'both give flash unit 0'),
+            (node + ['-machine', 'pc,pflash1=n0'], 'needs unit 0'),
+            (node + ['-machine', 'pc,pflash2=n0'],
+             "Property 'pc-i440fx-7.2-machine.pflash2' not found"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                self.assertError(args, message)
 
     def assertError(self, args, message):
         res = self.run_qkvm(self.fw_args(*args), serial=None)

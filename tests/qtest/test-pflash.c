@@ -23,7 +23,11 @@ typedef struct Flash {
     QTestState *s;
 } Flash;
 
-static void flash_start(Flash *f)
+/*
+ * blockdev: libvirt 9.0's form for <loader type='pflash'> and <nvram>:
+ * a file and a raw node per image, the machine naming the raw nodes.
+ */
+static void flash_start_form(Flash *f, bool blockdev)
 {
     g_autofree char *args = NULL;
 
@@ -42,12 +46,37 @@ static void flash_start(Flash *f)
                                       CODE_SIZE, NULL));
     g_assert_true(g_file_set_contents(f->vars, (char *)f->vars_img,
                                       VARS_SIZE, NULL));
-    args = g_strdup_printf(
-        "-d guest_errors -D %s "
-        "-drive if=pflash,format=raw,unit=0,file=%s,readonly=on "
-        "-drive if=pflash,format=raw,unit=1,file=%s", f->log, f->code,
-        f->vars);
+    if (blockdev) {
+        args = g_strdup_printf(
+            "-d guest_errors -D %s "
+            "-blockdev '{\"driver\":\"file\",\"filename\":\"%s\","
+            "\"node-name\":\"libvirt-pflash0-storage\","
+            "\"auto-read-only\":true,\"discard\":\"unmap\"}' "
+            "-blockdev '{\"node-name\":\"libvirt-pflash0-format\","
+            "\"read-only\":true,\"driver\":\"raw\","
+            "\"file\":\"libvirt-pflash0-storage\"}' "
+            "-blockdev '{\"driver\":\"file\",\"filename\":\"%s\","
+            "\"node-name\":\"libvirt-pflash1-storage\","
+            "\"auto-read-only\":true,\"discard\":\"unmap\"}' "
+            "-blockdev '{\"node-name\":\"libvirt-pflash1-format\","
+            "\"read-only\":false,\"driver\":\"raw\","
+            "\"file\":\"libvirt-pflash1-storage\"}' "
+            "-machine pc-i440fx-7.2,usb=off,dump-guest-core=off,"
+            "pflash0=libvirt-pflash0-format,pflash1=libvirt-pflash1-format",
+            f->log, f->code, f->vars);
+    } else {
+        args = g_strdup_printf(
+            "-d guest_errors -D %s "
+            "-drive if=pflash,format=raw,unit=0,file=%s,readonly=on "
+            "-drive if=pflash,format=raw,unit=1,file=%s", f->log, f->code,
+            f->vars);
+    }
     f->s = qtest_init(args);
+}
+
+static void flash_start(Flash *f)
+{
+    flash_start_form(f, false);
 }
 
 static void flash_end(Flash *f)
@@ -231,6 +260,43 @@ static void test_readonly_and_errors(void)
     flash_end(&f);
 }
 
+/*
+ * -blockdev nodes named by -machine pflash0=,pflash1= map exactly as the
+ * -drive if=pflash units do; the read-only node refuses program, the
+ * writable one keeps what is programmed and erased in its file.
+ */
+static void test_blockdev_form(void)
+{
+    Flash f;
+    g_autofree char *vars = NULL, *code = NULL;
+    gsize len;
+
+    flash_start_form(&f, true);
+    assert_array(&f, CODE_BASE, f.code_img, CODE_SIZE);
+    assert_array(&f, VARS_BASE, f.vars_img, VARS_SIZE);
+    /* below unit 1: no flash (unclaimed reads are all-ones) */
+    g_assert_cmphex(qtest_readb(f.s, VARS_BASE - 1), ==, 0xff);
+    qtest_writeb(f.s, CODE_BASE + 4, 0x10);
+    qtest_writeb(f.s, CODE_BASE + 4, 0x00);
+    g_assert_cmphex(qtest_readb(f.s, CODE_BASE), ==, 0x90);
+    qtest_writeb(f.s, CODE_BASE, 0xff);
+    qtest_writeb(f.s, VARS_BASE + 0x20, 0x10);
+    qtest_writeb(f.s, VARS_BASE + 0x20, 0x3c);
+    qtest_writeb(f.s, VARS_BASE + 3 * BLOCK, 0x20);
+    qtest_writeb(f.s, VARS_BASE + 3 * BLOCK, 0xd0);
+    qtest_writeb(f.s, VARS_BASE, 0xff);
+    f.vars_img[0x20] = 0x3c;
+    memset(f.vars_img + 3 * BLOCK, 0xff, BLOCK);
+    assert_array(&f, VARS_BASE, f.vars_img, VARS_SIZE);
+    qtest_quit(f.s);
+    f.s = NULL;
+    g_assert_true(g_file_get_contents(f.vars, &vars, &len, NULL));
+    g_assert_cmpmem(vars, len, f.vars_img, VARS_SIZE);
+    g_assert_true(g_file_get_contents(f.code, &code, &len, NULL));
+    g_assert_cmpmem(code, len, f.code_img, CODE_SIZE);
+    flash_end(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -240,5 +306,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pflash/program-erase-persist",
                     test_program_erase_persist);
     g_test_add_func("/pflash/readonly-and-errors", test_readonly_and_errors);
+    g_test_add_func("/pflash/blockdev-form", test_blockdev_form);
     return g_test_run();
 }
