@@ -39,6 +39,74 @@ WRITE_ROM = bytes([0x2e, 0xc6, 0x06, 0x00, 0x01, 0x55,
                    0x2e, 0xa0, 0x00, 0x01, 0xe6, 0xf4])
 
 
+# Flash commands from a guest under KVM.  The code cannot run from the
+# flash while a command hides its array (an instruction fetch cannot be
+# emulated from MMIO, as with QEMU), so the reset code in unit 0 enters
+# flat 32-bit protected mode, copies a routine to RAM at 0x7000 and
+# jumps there.
+VARS_BASE = 0x100000000 - 256 * KIB - 128 * KIB     # unit 1 below unit 0
+PM_OFF, GDT_OFF, GDTR_OFF, ROUTINE_OFF = 0x40, 0x200, 0x220, 0x300
+
+
+def le32(v):
+    return v.to_bytes(4, 'little')
+
+
+def mem_store(addr, val):
+    # mov byte [addr], val
+    return bytes([0xc6, 0x05]) + le32(addr) + bytes([val])
+
+
+def mem_load_al(addr):
+    # mov al, [addr]
+    return bytes([0xa0]) + le32(addr)
+
+
+def expect_al(val, code):
+    # cmp al, val; je +4; mov al, code; out 0xf4, al
+    return bytes([0x3c, val, 0x74, 0x04, 0xb0, code, 0xe6, 0xf4])
+
+
+def flash_guest(probe=False):
+    """probe: exit 0x11 at the first protected-mode instruction instead."""
+    v = VARS_BASE
+    routine = b''.join([
+        mem_store(v + 0x10, 0x10), mem_store(v + 0x10, 0x5a),   # program
+        mem_load_al(v + 0x10), expect_al(0x80, 1),              # status ready
+        mem_store(v + 0x10, 0xff),                              # read array
+        mem_load_al(v + 0x10), expect_al(0x5a, 2),
+        mem_store(v + 0x1000, 0x20), mem_store(v + 0x1000, 0xd0),  # erase
+        mem_store(v, 0xff),
+        mem_load_al(v + 0x1800), expect_al(0xff, 3),
+        mem_store(v, 0x98), mem_load_al(v + 0x10), expect_al(ord('Q'), 4),
+        mem_store(v, 0xff), mem_load_al(v + 0x10), expect_al(0x5a, 5),
+        bytes([0xb0, 0x2a, 0xe6, 0xf4, 0xf4]),      # exit 0x2a; hlt
+    ])
+    boot = bytes([
+        0xfa,                                       # cli
+        0x66, 0x2e, 0x0f, 0x01, 0x16, GDTR_OFF & 0xff, GDTR_OFF >> 8,
+        0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0,  # CR0.PE = 1
+        0x66, 0xea]) + le32(0xffff0000 + PM_OFF) + bytes([0x10, 0x00])
+    pm = bytes([0xb0, 0x11, 0xe6, 0xf4]) if probe else bytes([
+        0xb8, 0x08, 0, 0, 0,                        # mov eax, 8
+        0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0,         # ds, es, ss
+        0xbe]) + le32(0xffff0000 + ROUTINE_OFF) + bytes([   # mov esi
+        0xbf]) + le32(0x7000) + bytes([             # mov edi
+        0xb9]) + le32(len(routine)) + bytes([       # mov ecx
+        0xfc, 0xf3, 0xa4,                           # cld; rep movsb
+        0xb8]) + le32(0x7000) + bytes([0xff, 0xe0])  # jmp 0x7000
+    # null; 0x08 data and 0x10 32-bit code: base 0, limit 4 GiB
+    gdt = bytes(8) + bytes([0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0]) + \
+        bytes([0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0])
+    gdtr = (23).to_bytes(2, 'little') + le32(0xffff0000 + GDT_OFF)
+    data = {}
+    for off, blob in ((PM_OFF, pm), (GDT_OFF, gdt), (GDTR_OFF, gdtr),
+                      (ROUTINE_OFF, routine)):
+        for i, b in enumerate(blob):
+            data[off + i] = b
+    return firmware(256 * KIB, boot, data)
+
+
 class FirmwareTest(QkvmTest):
 
     def fw_args(self, *extra):
@@ -142,6 +210,41 @@ class FirmwareTest(QkvmTest):
         for args, message in cases:
             with self.subTest(args=args):
                 self.assertError(args, message)
+
+    def test_pflash_commands_from_guest(self):
+        # under KVM: program, status, erase and CFI query on unit 1 (the
+        # array slot removed and restored around each), then the file;
+        # QEMU runs the same code on the same files
+        vars_ = self.write_file('vars.fd', b'\x00' * (128 * KIB))
+        self.require_kvm()
+        probe = self.write_file('probe.fd', flash_guest(probe=True))
+        try:
+            res = self.run_qkvm(self.fw_args(
+                '-drive', 'if=pflash,format=raw,unit=0,file=%s,readonly=on'
+                % probe), serial=None, timeout=10)
+        except VmTimeout:
+            # measured on the nested kvm_pvm host: QEMU 7.2 hangs there too
+            self.skipTest('this host\'s KVM does not run the guest past its '
+                          'far jump into 32-bit protected mode (probe '
+                          'firmware timed out after 10 s)')
+        self.assertStatus(res, debug_exit_status(0x11))
+        code = self.write_file('code.fd', flash_guest())
+        for form in ('drive', 'blockdev'):
+            with self.subTest(form=form):
+                if form == 'drive':
+                    args = ['-drive', 'if=pflash,format=raw,unit=0,file=%s,'
+                            'readonly=on' % code,
+                            '-drive', 'if=pflash,format=raw,unit=1,file=' + vars_]
+                else:
+                    args = self.blockdev_args(code, vars_)
+                res = self.run_both(self.fw_args(*args), serial=None)
+                self.assertStatus(res, debug_exit_status(0x2a))
+                with open(vars_, 'rb') as f:
+                    img = f.read()
+                expect = bytearray(128 * KIB)
+                expect[0x10] = 0x5a
+                expect[0x1000:0x2000] = b'\xff' * 0x1000
+                self.assertEqual(img, bytes(expect))
 
     def assertError(self, args, message):
         res = self.run_qkvm(self.fw_args(*args), serial=None)
