@@ -282,6 +282,18 @@ static void pflash_write(void *opaque, uint64_t off, uint64_t val,
     g_mutex_unlock(&pfl->lock);
 }
 
+/* Power-on state: read array, no command pending, status clear. */
+static void pflash_reset(void *opaque)
+{
+    PFlashCFI01 *pfl = opaque;
+
+    g_mutex_lock(&pfl->lock);
+    pfl->pending = 0;
+    pfl->status = 0;
+    pflash_set_mode(pfl, MODE_ARRAY);
+    g_mutex_unlock(&pfl->lock);
+}
+
 static const IOBusOps pflash_ops = {
     .read = pflash_read,
     .write = pflash_write,
@@ -314,6 +326,7 @@ PFlashCFI01 *pflash_cfi01_new(MachineState *ms, const char *name,
         /* the bus may hold pfl: it lives as long as the machine */
         return NULL;
     }
+    qemu_register_reset(ms, pflash_reset, pfl);
     return pfl;
 }
 

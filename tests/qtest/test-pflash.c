@@ -297,6 +297,36 @@ static void test_blockdev_form(void)
     flash_end(&f);
 }
 
+/*
+ * A system reset (i8042 command 0xfe; it happens on the main loop, so
+ * poll) leaves the flash in read-array mode with status 0.
+ */
+static void test_reset(void)
+{
+    Flash f;
+    bool reset = false;
+
+    flash_start(&f);
+    qtest_writeb(f.s, VARS_BASE, 0x98);
+    g_assert_cmphex(qtest_readb(f.s, VARS_BASE + 0x10), ==, 'Q');
+    qtest_writeb(f.s, CODE_BASE, 0x20);
+    qtest_writeb(f.s, CODE_BASE, 0xd0);
+    g_assert_cmphex(qtest_readb(f.s, CODE_BASE), ==, 0xa0);
+    qtest_outb(f.s, 0x64, 0xfe);
+    for (int i = 0; i < 200 && !reset; i++) {
+        reset = qtest_readb(f.s, VARS_BASE + 0x10) == f.vars_img[0x10];
+        if (!reset) {
+            g_usleep(10 * 1000);
+        }
+    }
+    g_assert_true(reset);
+    assert_array(&f, VARS_BASE, f.vars_img, 64);
+    assert_array(&f, CODE_BASE, f.code_img, 64);
+    qtest_writeb(f.s, CODE_BASE, 0x70);
+    g_assert_cmphex(qtest_readb(f.s, CODE_BASE), ==, 0x00);
+    flash_end(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -307,5 +337,6 @@ int main(int argc, char **argv)
                     test_program_erase_persist);
     g_test_add_func("/pflash/readonly-and-errors", test_readonly_and_errors);
     g_test_add_func("/pflash/blockdev-form", test_blockdev_form);
+    g_test_add_func("/pflash/reset", test_reset);
     return g_test_run();
 }
