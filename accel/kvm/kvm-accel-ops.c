@@ -38,6 +38,11 @@ static void kvm_accel_set_irq(MachineState *ms, int line, int level)
     kvm_arch_set_irq(ms, line, level);
 }
 
+static void kvm_accel_vm_state_change(MachineState *ms, bool running)
+{
+    kvm_arch_vm_state_change(ms, running);
+}
+
 const AccelOps kvm_accel_ops = {
     .name = "kvm",
     .has_vcpus = true,
@@ -45,4 +50,5 @@ const AccelOps kvm_accel_ops = {
     .map_ram = kvm_accel_map_ram,
     .init_irqchip = kvm_accel_init_irqchip,
     .set_irq = kvm_accel_set_irq,
+    .vm_state_change = kvm_accel_vm_state_change,
 };

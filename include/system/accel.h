@@ -26,6 +26,9 @@ typedef struct AccelOps {
     bool (*init_irqchip)(MachineState *ms, GError **errp);
     /* A machine interrupt line (GSI on x86) changed level. */
     void (*set_irq)(MachineState *ms, int line, int level);
+    /* The vCPUs were parked by vm_stop (running = false) or are about to
+     * run again after one (true).  May be NULL. */
+    void (*vm_state_change)(MachineState *ms, bool running);
 } AccelOps;
 
 extern const AccelOps kvm_accel_ops;
