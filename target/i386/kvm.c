@@ -79,6 +79,12 @@ void kvm_arch_set_irq(MachineState *ms, int line, int level)
     kvm_set_irq(ms->kvm, line, level);
 }
 
+/* x86: nothing is saved across a stop (QEMU freezes kvmclock there; qkvm
+ * does not yet, so guest time runs on while the machine is stopped). */
+void kvm_arch_vm_state_change(MachineState *ms, bool running)
+{
+}
+
 bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
 {
     uint64_t identity = KVM_IDENTITY_MAP_ADDR;
