@@ -9,6 +9,7 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "block/block.h"
+#include "net/net.h"
 #include "chardev/char.h"
 #include "system/accel.h"
 #include "system/kvm.h"
@@ -51,6 +52,7 @@ typedef struct VLConfig {
     GPtrArray *devices;      /* -device arguments, parsed at creation */
     GPtrArray *blockdevs;    /* -blockdev arguments */
     GPtrArray *drives;       /* -drive arguments */
+    GPtrArray *netdevs;      /* -netdev arguments */
     bool nographic, nodefaults, start_paused, daemonize;
     bool no_reboot, no_shutdown;
     const char *pidfile;
@@ -263,6 +265,12 @@ static bool opt_blockdev(VLConfig *cfg, const char *arg, GError **errp)
 static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
 {
     g_ptr_array_add(cfg->drives, (gpointer)arg);
+    return true;
+}
+
+static bool opt_netdev(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->netdevs, (gpointer)arg);
     return true;
 }
 
@@ -531,6 +539,7 @@ static const QEMUOption qemu_options[] = {
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
     { "blockdev", "driver=file|raw,node-name=N[,filename=F][,file=N][,read-only=on]...", "add a block node (raw images only)", opt_blockdev },
+    { "netdev", "user,id=ID[,hostfwd=tcp:[HOST]:PORT-[GUEST]:PORT]...", "add a network backend: user (libslirp)", opt_netdev },
     { "drive", "file=F[,format=raw][,if=virtio|none][,id=D][,readonly=on][,cache=none|writeback]...", "add a drive (raw images only)", opt_drive },
     { "name", "[guest=]name[,debug-threads=on]", "name of the guest", opt_name },
     { "S", NULL, "do not start vCPUs at start-up", opt_S },
@@ -1147,6 +1156,7 @@ int main(int argc, char **argv)
     cfg.devices = g_ptr_array_new();
     cfg.blockdevs = g_ptr_array_new();
     cfg.drives = g_ptr_array_new();
+    cfg.netdevs = g_ptr_array_new();
     cfg.monitors = g_ptr_array_new_with_free_func(g_free);
     cfg.objects = g_ptr_array_new();
     parse_args(&cfg, argc, argv);
@@ -1243,6 +1253,7 @@ int main(int argc, char **argv)
     if (!create_from_args("-blockdev", cfg.blockdevs, "driver", ms,
                           blockdev_create) ||
         !create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
+        !create_from_args("-netdev", cfg.netdevs, "type", ms, netdev_create) ||
         !create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
         exit(1);
