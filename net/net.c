@@ -16,6 +16,7 @@ typedef struct NetdevType {
 
 static const NetdevType netdev_types[] = {
     { "user", net_init_user },
+    { "tap", net_init_tap },
 };
 
 void netdev_register(NetBackend *nb)
@@ -79,6 +80,6 @@ bool netdev_create(MachineState *ms, QemuOpts *opts, GError **errp)
         }
     }
     error_setg(errp, "Parameter 'type' does not accept value '%s' (qkvm "
-               "has: user)", type);
+               "has: user, tap)", type);
     return false;
 }

@@ -43,5 +43,7 @@ NetBackend *netdev_find(const char *id);
 /* One row per -netdev type (net/net.c). */
 bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
                    GError **errp);
+bool net_init_tap(MachineState *ms, QemuOpts *opts, const char *id,
+                  GError **errp);
 
 #endif

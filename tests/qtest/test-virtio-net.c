@@ -2,12 +2,20 @@
  * virtio-net-pci on -netdev user (libslirp), Virtual I/O Device spec 1.2,
  * 5.1: configuration (MAC, link up), an ARP request to the slirp gateway
  * 10.0.2.2 answered on the receive queue, hostfwd (a host connection
- * makes slirp look for the guest), and a transmit buffer without header
- * breaking the device.
+ * makes slirp look for the guest), a transmit buffer without header
+ * breaking the device, and -netdev tap both ways through a TAP
+ * interface the test watches with a packet socket (root only).
  */
 #include "qvirtio.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,11 +37,11 @@ typedef struct Net {
     QVirtQueue rx, tx;
 } Net;
 
-static void net_start(Net *n, const char *netdev_extra)
+static void net_start_netdev(Net *n, const char *netdev)
 {
     g_autofree char *args = g_strdup_printf(
-        "-netdev user,id=n0%s -device virtio-net-pci,netdev=n0,addr=0x3,"
-        "mac=52:54:00:ab:cd:ef,id=net0", netdev_extra);
+        "-netdev %s -device virtio-net-pci,netdev=n0,addr=0x3,"
+        "mac=52:54:00:ab:cd:ef,id=net0", netdev);
 
     n->s = qtest_init(args);
     qvirtio_pci_init(&n->d, n->s, NET_DEVFN, ALLOC_BASE);
@@ -49,6 +57,12 @@ static void net_start(Net *n, const char *netdev_extra)
         qvirtqueue_make_avail(&n->rx, i);
     }
     qvirtqueue_kick(&n->rx);
+}
+
+static void net_start(Net *n, const char *netdev_extra)
+{
+    g_autofree char *netdev = g_strdup_printf("user,id=n0%s", netdev_extra);
+    net_start_netdev(n, netdev);
 }
 
 /* The next received frame (after the header) into buf; its length. */
@@ -163,6 +177,97 @@ static void test_tx_without_header(void)
     qtest_quit(n.s);
 }
 
+#define ETH_P_TEST 0x88b5          /* IEEE local experimental */
+
+static void test_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+                       const char *payload)
+{
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    f[12] = ETH_P_TEST >> 8;
+    f[13] = ETH_P_TEST & 0xff;
+    memset(f + 14, 0, 46);
+    memcpy(f + 14, payload, strlen(payload));
+}
+
+static void test_tap(void)
+{
+    g_autofree char *ifname = g_strdup_printf("qkt%u", (unsigned)getpid() % 100000);
+    g_autofree char *netdev = NULL, *sysctl = NULL;
+    static const uint8_t host_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+    struct ifreq ifr = { 0 };
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+    uint8_t f[HDR + 60] = { 0 }, got[RX_BUF];
+    int tun, ps, ctl;
+    Net n;
+    bool seen = false;
+    uint32_t id, len;
+
+    /* can we make TAP interfaces at all? */
+    tun = open("/dev/net/tun", O_RDWR);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    g_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
+    if (tun < 0 || ioctl(tun, TUNSETIFF, &ifr) < 0) {
+        g_test_skip_printf("cannot create a TAP interface: %s",
+                           g_strerror(errno));
+        if (tun >= 0) {
+            close(tun);
+        }
+        return;
+    }
+    close(tun);                 /* not persistent: gone again */
+
+    netdev = g_strdup_printf("tap,id=n0,ifname=%s,script=no,downscript=no",
+                             ifname);
+    net_start_netdev(&n, netdev);
+    /* no IPv6 chatter from the host side, then link up */
+    sysctl = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+    g_file_set_contents(sysctl, "1", 1, NULL);
+    ctl = socket(AF_INET, SOCK_DGRAM, 0);
+    g_strlcpy(ifr.ifr_name, ifname, IFNAMSIZ);
+    g_assert_cmpint(ioctl(ctl, SIOCGIFFLAGS, &ifr), ==, 0);
+    ifr.ifr_flags |= IFF_UP;
+    g_assert_cmpint(ioctl(ctl, SIOCSIFFLAGS, &ifr), ==, 0);
+    g_assert_cmpint(ioctl(ctl, SIOCGIFINDEX, &ifr), ==, 0);
+    close(ctl);
+    ps = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    g_assert_cmpint(ps, >=, 0);
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = ifr.ifr_ifindex;
+    g_assert_cmpint(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+
+    /* guest -> host */
+    test_frame(f + HDR, host_mac, guest_mac, "qkvm-tap-tx");
+    qtest_memwrite(n.s, TX_RAM, f, sizeof(f));
+    qvirtqueue_desc(&n.tx, 0, TX_RAM, sizeof(f), 0, 0);
+    qvirtqueue_make_avail(&n.tx, 0);
+    qvirtqueue_kick(&n.tx);
+    g_assert_true(qvirtqueue_wait_used(&n.tx, WAIT_MS, &id, &len));
+    for (int tries = 0; tries < 50 && !seen; tries++) {
+        struct pollfd p = { .fd = ps, .events = POLLIN };
+        ssize_t r;
+        if (poll(&p, 1, 100) <= 0) {
+            continue;
+        }
+        r = recv(ps, got, sizeof(got), 0);
+        seen = r >= 60 && got[12] == (ETH_P_TEST >> 8) &&
+               memcmp(got + 14, "qkvm-tap-tx", 11) == 0;
+    }
+    g_assert_true(seen);
+
+    /* host -> guest */
+    test_frame(got, guest_mac, host_mac, "qkvm-tap-rx");
+    g_assert_cmpint(send(ps, got, 60, 0), ==, 60);
+    seen = false;
+    while (!seen) {
+        size_t l = net_receive(&n, got);
+        seen = l >= 60 && got[12] == (ETH_P_TEST >> 8) &&
+               memcmp(got + 14, "qkvm-tap-rx", 11) == 0;
+    }
+    close(ps);
+    qtest_quit(n.s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -170,5 +275,6 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/arp-gateway", test_arp_gateway);
     g_test_add_func("/virtio-net/hostfwd", test_hostfwd);
     g_test_add_func("/virtio-net/tx-without-header", test_tx_without_header);
+    g_test_add_func("/virtio-net/tap", test_tap);
     return g_test_run();
 }
