@@ -7,6 +7,8 @@ PKGS=(
   libglib2.0-dev libjson-glib-dev libfdt-dev
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
+  libslirp-dev
+  # libslirp-dev: -netdev user (the library QEMU uses)
   qemu-system-x86 ovmf
   libseccomp-dev
   # clang + compiler-rt: --enable-fuzzing (libFuzzer) and the fuzz smoke run

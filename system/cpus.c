@@ -5,6 +5,7 @@
  * vm_stop() waits for.
  */
 #include "hw/boards.h"
+#include "system/accel.h"
 #include "system/kvm.h"
 #include "qemu/error-report.h"
 #include "monitor/monitor.h"
@@ -156,6 +157,9 @@ void vm_stop(MachineState *ms, RunState state)
     wait_all_stopped(ms);
     g_mutex_unlock(&ms->lock);
     if (old == RUN_STATE_RUNNING) {
+        if (ms->accel->vm_state_change) {
+            ms->accel->vm_state_change(ms, false);
+        }
         qapi_event_send_stop();
     }
 }
@@ -175,6 +179,10 @@ void vm_start(MachineState *ms)
 {
     RunState old;
 
+    /* the vCPUs are parked until the run state changes below */
+    if (ms->runstate != RUN_STATE_RUNNING && ms->accel->vm_state_change) {
+        ms->accel->vm_state_change(ms, true);
+    }
     g_mutex_lock(&ms->lock);
     old = ms->runstate;
     __atomic_store_n(&ms->runstate, RUN_STATE_RUNNING, __ATOMIC_RELEASE);

@@ -9,6 +9,7 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "block/block.h"
+#include "net/net.h"
 #include "chardev/char.h"
 #include "system/accel.h"
 #include "system/seccomp.h"
@@ -55,6 +56,7 @@ typedef struct VLConfig {
     GPtrArray *devices;      /* -device arguments, parsed at creation */
     GPtrArray *blockdevs;    /* -blockdev arguments */
     GPtrArray *drives;       /* -drive arguments */
+    GPtrArray *netdevs;      /* -netdev arguments */
     bool nographic, nodefaults, start_paused, daemonize;
     bool no_reboot, no_shutdown;
     const char *pidfile;
@@ -302,6 +304,12 @@ static bool opt_drive(VLConfig *cfg, const char *arg, GError **errp)
     if (later) {
         g_ptr_array_add(cfg->drives, (gpointer)arg);
     }
+    return true;
+}
+
+static bool opt_netdev(VLConfig *cfg, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cfg->netdevs, (gpointer)arg);
     return true;
 }
 
@@ -590,6 +598,7 @@ static const QEMUOption qemu_options[] = {
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
     { "blockdev", "driver=file|raw,node-name=N[,filename=F][,file=N][,read-only=on]...", "add a block node (raw images only)", opt_blockdev },
+    { "netdev", "user|tap,id=ID[,hostfwd=...][,ifname=NAME][,fd=N][,script=no]...", "add a network backend: user (libslirp), tap", opt_netdev },
     { "drive", "file=F[,if=virtio|none|pflash][,format=raw][,id=D][,unit=0|1][,readonly=on][,cache=none|writeback]...", "add a drive (raw images only): a block node (if=none), with a virtio-blk-pci (if=virtio), or firmware flash (if=pflash: unit 0 ends at 4 GiB, unit 1 below it)", opt_drive },
     { "name", "[guest=]name[,debug-threads=on]", "name of the guest", opt_name },
     { "S", NULL, "do not start vCPUs at start-up", opt_S },
@@ -1226,6 +1235,7 @@ int main(int argc, char **argv)
     cfg.devices = g_ptr_array_new();
     cfg.blockdevs = g_ptr_array_new();
     cfg.drives = g_ptr_array_new();
+    cfg.netdevs = g_ptr_array_new();
     cfg.monitors = g_ptr_array_new_with_free_func(g_free);
     cfg.objects = g_ptr_array_new();
     parse_args(&cfg, argc, argv);
@@ -1344,6 +1354,7 @@ int main(int argc, char **argv)
         exit(1);
     }
     if (!create_from_args("-drive", cfg.drives, NULL, ms, drive_create) ||
+        !create_from_args("-netdev", cfg.netdevs, "type", ms, netdev_create) ||
         !create_from_args("-device", cfg.devices, "driver", ms,
                           qdev_device_add)) {
         exit(1);

@@ -102,6 +102,11 @@ static void kvm_accel_msi_route_set(MachineState *ms, int handle,
     }
 }
 
+static void kvm_accel_vm_state_change(MachineState *ms, bool running)
+{
+    kvm_arch_vm_state_change(ms, running);
+}
+
 const AccelOps kvm_accel_ops = {
     .name = "kvm",
     .has_vcpus = true,
@@ -115,4 +120,5 @@ const AccelOps kvm_accel_ops = {
     .set_ioeventfd = kvm_accel_set_ioeventfd,
     .msi_irqfd_new = kvm_accel_msi_irqfd_new,
     .msi_route_set = kvm_accel_msi_route_set,
+    .vm_state_change = kvm_accel_vm_state_change,
 };

@@ -54,8 +54,6 @@
 #define COMMON_Q_USEDHI     0x34
 #define COMMON_SIZE         0x38
 
-#define MSIX_VECTORS_MAX    (VIRTIO_QUEUE_MAX + 1)  /* config + queues */
-
 struct VirtIOPCIProxy {
     PCIDevice pci;
     VirtIODevice *vdev;

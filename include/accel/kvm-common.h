@@ -34,6 +34,11 @@ typedef struct KVMState {
     struct kvm_irq_routing_entry *routes;
     unsigned nr_routes;
     unsigned next_gsi;      /* first GSI no route uses */
+    /* x86 kvmclock read at vm_stop and put back at the next start, so the
+     * guest's time stands still while it is stopped (as QEMU's kvmclock
+     * device); also what a save while stopped records. */
+    uint64_t stopped_clock;
+    bool stopped_clock_valid;
 } KVMState;
 
 /*

@@ -56,6 +56,9 @@ typedef struct AccelOps {
     /* The message the handle's eventfd sends from now on. */
     void (*msi_route_set)(MachineState *ms, int handle, uint64_t addr,
                           uint32_t data);
+    /* The vCPUs were parked by vm_stop (running = false) or are about to
+     * run again after one (true).  May be NULL. */
+    void (*vm_state_change)(MachineState *ms, bool running);
 } AccelOps;
 
 extern const AccelOps kvm_accel_ops;

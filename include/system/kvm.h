@@ -59,6 +59,9 @@ bool kvm_arch_init_vcpu(CPUState *cpu, GError **errp);
 /* A machine interrupt line changed level (x86: a GSI of the in-kernel
  * irqchip; RISC-V: a hart's external interrupt). */
 void kvm_arch_set_irq(MachineState *ms, int line, int level);
+/* The machine stopped (running = false) or resumes: state that must not
+ * move while it is stopped (the RISC-V timer) is saved and put back. */
+void kvm_arch_vm_state_change(MachineState *ms, bool running);
 /* Put the architectural reset state (and the boot state for the BSP). */
 bool kvm_arch_reset_vcpu(CPUState *cpu, GError **errp);
 /* An exit the generic loop does not handle; -1 = fatal (reported). */

@@ -79,6 +79,35 @@ void kvm_arch_set_irq(MachineState *ms, int line, int level)
     kvm_set_irq(ms->kvm, line, level);
 }
 
+/*
+ * kvmclock stands still while the machine is stopped, as under QEMU: its
+ * value is read when the vCPUs are parked and written back before they
+ * run again (KVM_GET_CLOCK / KVM_SET_CLOCK, api.rst 4.62/4.63).  Without
+ * this a guest sees every QMP stop as a jump of its clock.
+ */
+void kvm_arch_vm_state_change(MachineState *ms, bool running)
+{
+    KVMState *s = ms->kvm;
+    struct kvm_clock_data clock = { 0 };
+
+    if (!running) {
+        s->stopped_clock_valid = ioctl(s->vmfd, KVM_GET_CLOCK, &clock) == 0;
+        s->stopped_clock = clock.clock;
+        if (!s->stopped_clock_valid) {
+            warn_report("KVM_GET_CLOCK failed: %s (guest time runs on "
+                        "while stopped)", g_strerror(errno));
+        }
+        return;
+    }
+    if (s->stopped_clock_valid) {
+        clock.clock = s->stopped_clock;
+        s->stopped_clock_valid = false;
+        if (ioctl(s->vmfd, KVM_SET_CLOCK, &clock) < 0) {
+            warn_report("KVM_SET_CLOCK failed: %s", g_strerror(errno));
+        }
+    }
+}
+
 bool kvm_arch_init_vm(KVMState *s, MachineState *ms, GError **errp)
 {
     uint64_t identity = KVM_IDENTITY_MAP_ADDR;

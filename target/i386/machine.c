@@ -269,7 +269,11 @@ static void vm_save(void *opaque, GByteArray *out)
     }
     SAVE_IOCTL(fd, KVM_GET_PIT2, &pit, -1);
     put_struct(out, &pit, sizeof(pit));
-    SAVE_IOCTL(fd, KVM_GET_CLOCK, &clock, -1);
+    if (ms->kvm->stopped_clock_valid) {
+        clock.clock = ms->kvm->stopped_clock;  /* guest time at the stop */
+    } else {
+        SAVE_IOCTL(fd, KVM_GET_CLOCK, &clock, -1);
+    }
     vms_put_u64(out, clock.clock);
 }
 
@@ -311,11 +315,14 @@ static bool vm_load(void *opaque, VMLoad *in, bool apply, GError **errp)
         error_setg_errno(errp, errno, "KVM_SET_PIT2 failed");
         return false;
     }
-    /* kvmclock goes on from the saved value (the guest sees no jump) */
+    /* kvmclock goes on from the saved value (the guest sees no jump),
+     * also if the machine stays stopped for a while before it starts */
     if (ioctl(ms->kvm->vmfd, KVM_SET_CLOCK, &clock) < 0) {
         error_setg_errno(errp, errno, "KVM_SET_CLOCK failed");
         return false;
     }
+    ms->kvm->stopped_clock = clock.clock;
+    ms->kvm->stopped_clock_valid = true;
     return true;
 }
 

@@ -30,6 +30,7 @@ domain log (/var/log/libvirt/qemu/NAME.log) and the serial output.
 
 import atexit
 import grp
+import json
 import os
 import pwd
 import re
@@ -536,9 +537,9 @@ class LibvirtTest(unittest.TestCase):
             self.skipTest('guest %s not built: %s' % (name, path))
         return path
 
-    def define(self, guest, cmdline='console=ttyS0'):
-        """Define a domain booting guest; its name and serial file are
-        self.domain and self.serial."""
+    def define(self, guest, cmdline='console=ttyS0', devices=''):
+        """Define a domain booting guest, with extra <devices> XML; its name
+        and serial file are self.domain and self.serial."""
         self.domain = NAME_PREFIX + guest
         self.serial = os.path.join(self.lv.state, self.domain + '.serial')
         with open(os.path.join(LVDIR, 'domain.xml')) as f:
@@ -547,6 +548,7 @@ class LibvirtTest(unittest.TestCase):
                      ('KERNEL', self.guest_path(guest)),
                      ('CMDLINE', cmdline), ('SERIAL', self.serial)):
             xml = xml.replace('@%s@' % k, v)
+        xml = xml.replace('  </devices>', devices + '  </devices>')
         path = os.path.join(self.lv.state, self.domain + '.xml')
         with open(path, 'w') as f:
             f.write(xml)
@@ -725,6 +727,48 @@ class LibvirtTest(unittest.TestCase):
         self.wait_gone(pid)
         self.virsh('undefine', self.domain)
 
+
+    def test_30_disk_and_network(self):
+        # a raw virtio disk and a user-mode network: libvirt's command line
+        # for them starts, and QMP shows both devices on PCI and the disk
+        # behind query-block (the guest here does not probe PCI: the nested
+        # Linux test covers what a guest sees)
+        img = os.path.join(self.lv.state, 'disk-test.raw')
+        with open(img, 'wb') as f:
+            f.truncate(1 << 20)
+        self.addCleanup(os.unlink, img)
+        self.define('serial-irq', devices=(
+            "    <disk type='file' device='disk'>\n"
+            "      <driver name='qemu' type='raw'/>\n"
+            "      <source file='%s'/>\n"
+            "      <target dev='vda' bus='virtio'/>\n"
+            "    </disk>\n"
+            "    <interface type='user'>\n"
+            "      <mac address='52:54:00:aa:bb:cc'/>\n"
+            "      <model type='virtio'/>\n"
+            "    </interface>\n" % self.lv.path(img)))
+        pid = self.start('serial-irq: ready')
+        cmd = self.command_line()
+        LibvirtTest.notes.append('disk+net command line: ' + str(cmd))
+        self.assertIn('virtio-blk-pci', cmd)
+        self.assertIn('virtio-net-pci', cmd)
+        r = self.virsh('qemu-monitor-command', self.domain,
+                       '{"execute":"query-pci"}')
+        devs = json.loads(r.stdout)['return'][0]['devices']
+        ids = sorted((d['id']['vendor'], d['id']['device']) for d in devs)
+        self.assertIn((0x1af4, 0x1041), ids, r.stdout)
+        self.assertIn((0x1af4, 0x1042), ids, r.stdout)
+        r = self.virsh('qemu-monitor-command', self.domain,
+                       '{"execute":"query-block"}')
+        files = [b['inserted']['image']['filename']
+                 for b in json.loads(r.stdout)['return'] if 'inserted' in b]
+        self.assertIn(img, files, r.stdout)
+        self.assertEqual(self.virsh('domblklist', self.domain).stdout.count(
+            'vda'), 1)
+        self.virsh('destroy', self.domain)
+        self.assertEqual(self.wait_state('shut off'), 'shut off (destroyed)')
+        self.wait_gone(pid)
+        self.virsh('undefine', self.domain)
 
 if __name__ == '__main__':
     unittest.main()

@@ -16,20 +16,21 @@ from qkvm_test import QkvmTest
 from test_qmp import QMPClient
 
 
-class MigrationTest(QkvmTest):
+class RunningVMTest(QkvmTest):
+    """Helpers: a VM with QMP on a socket and COM1 in a file."""
 
     def setUp(self):
         super().setUp()
         self.require_kvm()
         self.state = os.path.join(self.workdir, 'vm.state')
 
-    def vm(self, name, extra=(), qmp=True):
+    def vm(self, name, extra=(), qmp=True, guest='counter'):
         sock = os.path.join(self.workdir, name + '.sock')
         serial = os.path.join(self.workdir, name + '.log')
         args = [self.binary, '-accel', 'kvm', '-cpu', 'qemu64',
                 '-display', 'none', '-nodefaults',
                 '-serial', 'file:' + serial,
-                '-kernel', self.guest('counter')] + list(extra)
+                '-kernel', self.guest(guest)] + list(extra)
         if qmp:
             args += ['-qmp', 'unix:%s,server=on,wait=off' % sock]
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
@@ -60,6 +61,9 @@ class MigrationTest(QkvmTest):
                 return f.read()
         except OSError:
             return ''
+
+
+class MigrationTest(RunningVMTest):
 
     def counts(self, serial, text=None):
         text = self.text(serial) if text is None else text
@@ -259,6 +263,68 @@ class MigrationTest(QkvmTest):
         self.assertIn("cannot open '/nonexistent/dir/x'", rsp['error']['desc'])
         self.assertEqual(qmp.cmd('query-migrate')['status'], 'failed')
         self.assertIn('error-desc', qmp.cmd('query-migrate'))
+
+
+class GuestClockTest(RunningVMTest):
+    """The guest's clock (kvmclock) stands still while the machine is
+    stopped, as under QEMU: the kvmclock guest prints its clock every ~50
+    (2^20 ns) units, so a stop shows up as a jump between two lines unless
+    it was frozen."""
+
+    def clock(self, serial, text=None):
+        text = self.text(serial) if text is None else text
+        return [int(n) for n in re.findall(r'(?m)^kvmclock (\d+) ms$', text)]
+
+    def wait_clock(self, serial, n, before=''):
+        end = time.monotonic() + 30
+        while len(self.clock(None, before + self.text(serial))) < n:
+            self.assertLess(time.monotonic(), end, 'the guest clock stopped:\n'
+                            + self.text(serial)[-200:])
+            time.sleep(0.05)
+        return self.clock(None, before + self.text(serial))
+
+    def stopped(self, qmp, serial, seconds):
+        qmp.cmd('stop')
+        n = len(self.clock(serial))
+        time.sleep(seconds)
+        self.assertEqual(len(self.clock(serial)), n, 'printed while stopped')
+        return n
+
+    def assertNoJump(self, ticks, at):
+        # ~50 units between lines when it runs on; a 2 s stop would be ~1900
+        gap = ticks[at] - ticks[at - 1]
+        self.assertLess(gap, 600, 'guest time jumped by %d units across '
+                        'the stop: %r' % (gap, ticks[max(0, at - 3):at + 3]))
+
+    def test_stop_and_cont(self):
+        proc, qmp, serial = self.vm('clk', guest='kvmclock')
+        self.wait_clock(serial, 3)
+        n = self.stopped(qmp, serial, 2.0)
+        qmp.cmd('cont')
+        ticks = self.wait_clock(serial, n + 3)
+        self.assertNoJump(ticks, n)
+        # and the clock does run: 1.5 s of host time is >1000 units
+        t0 = time.monotonic()
+        ticks = self.wait_clock(serial, len(ticks) + 25)
+        host = time.monotonic() - t0
+        self.assertGreater(ticks[-1] - ticks[n], 1000 * host / 1.1 - 200)
+
+    def test_saved_while_stopped(self):
+        """A save after a stop records the guest time at the stop; the
+        time between the processes is not the guest's either."""
+        proc, qmp, serial = self.vm('src', guest='kvmclock')
+        self.wait_clock(serial, 3)
+        self.stopped(qmp, serial, 1.5)
+        self.assertEqual(qmp.cmd('migrate', uri='file:' + self.state), {})
+        before = self.text(serial)
+        qmp.cmd('quit')
+        proc.wait(timeout=20)
+        time.sleep(1.0)
+        n = len(self.clock(None, before))
+        proc, qmp, serial = self.vm('dst', ['-incoming', 'file:' + self.state],
+                                    guest='kvmclock')
+        ticks = self.wait_clock(serial, n + 3, before)
+        self.assertNoJump(ticks, n)
 
 
 if __name__ == '__main__':

@@ -71,6 +71,51 @@ void kvm_arch_set_irq(MachineState *ms, int line, int level)
     }
 }
 
+/*
+ * A stopped machine's guest time stands still, as QEMU's: the timer
+ * registers (time, compare, state) are read when the vCPUs are parked
+ * and put back before they run again; writing "time" makes KVM adjust
+ * the guest's time offset.  "state" is only written when the timer was
+ * on (KVM_RISCV_TIMER_STATE_ON), which is all KVM accepts.
+ */
+void kvm_arch_vm_state_change(MachineState *ms, bool running)
+{
+    for (unsigned i = 0; i < ms->nr_cpus; i++) {
+        RISCVCPU *cpu = RISCV_CPU(ms->cpus[i]);
+        int fd = cpu->parent.kvm_fd;
+        int r;
+
+        if (!running) {
+            cpu->timer_saved =
+                riscv_get_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_TIME),
+                              &cpu->timer_time) == 0 &&
+                riscv_get_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_COMPARE),
+                              &cpu->timer_compare) == 0 &&
+                riscv_get_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_STATE),
+                              &cpu->timer_state) == 0;
+            continue;
+        }
+        if (!cpu->timer_saved) {
+            continue;
+        }
+        cpu->timer_saved = false;
+        r = riscv_set_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_TIME),
+                          cpu->timer_time);
+        if (r == 0) {
+            r = riscv_set_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_COMPARE),
+                              cpu->timer_compare);
+        }
+        if (r == 0 && cpu->timer_state == KVM_RISCV_TIMER_STATE_ON) {
+            r = riscv_set_reg(fd, RISCV_TIMER(QKVM_RISCV_TIMER_STATE),
+                              cpu->timer_state);
+        }
+        if (r < 0) {
+            error_report("hart %u: cannot restore the timer: %s", i,
+                         g_strerror(-r));
+        }
+    }
+}
+
 /* -cpu host,EXT=on|off: only before the first KVM_RUN. */
 static bool apply_extensions(CPUState *cs, const RISCVCPUDef *def,
                              GError **errp)

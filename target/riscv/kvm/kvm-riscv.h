@@ -11,6 +11,9 @@
 typedef struct RISCVCPU {
     CPUState parent;
     const RISCVBootInfo *boot;
+    /* the timer while the machine is stopped (kvm_arch_vm_state_change) */
+    bool timer_saved;
+    uint64_t timer_time, timer_compare, timer_state;
 } RISCVCPU;
 
 static inline RISCVCPU *RISCV_CPU(CPUState *cpu)

@@ -193,7 +193,9 @@ insmod /kvm.ko || echo "insmod kvm failed"
 mkfifo /tmp/in
 t0=$(cut -d' ' -f1 /proc/uptime)
 # stdin: a fifo we write one line into once the inner guest asks for it
+ip link set lo up
 timeout 900 /bin/qkvm-system-riscv64 -M virt -accel kvm -cpu host -m 256 -smp 2 \
+  -qmp tcp:127.0.0.1:4444,server=on,wait=off \
   -nographic -kernel /inner/Image -initrd /inner/inner.cpio.gz \
   -append "console=ttyS0 earlycon=sbi loglevel=7 panic=-1" < /tmp/in > /tmp/inner.log 2>&1 &
 pid=$!
@@ -211,6 +213,22 @@ t1=$(cut -d' ' -f1 /proc/uptime)
 echo 'reboot -f' >&3
 wait_ready 2
 t3=$(cut -d' ' -f1 /proc/uptime)
+# QMP stop for 8 s, then cont: the guest's clock must not count the pause
+wait_line() {   # wait_line PATTERN: until a line matches in the log
+  n=0
+  while ! grep -q "$1" /tmp/inner.log && kill -0 $pid 2>/dev/null && [ $n -lt 3000 ]; do
+    sleep 0.1; n=$((n + 1))
+  done
+}
+qmp() { printf '{"execute":"qmp_capabilities"}\n{"execute":"%s"}\n' "$1" | timeout 3 nc 127.0.0.1 4444 > /tmp/qmp-$1.log 2>&1; }
+echo 'echo "INNER-UP1 $(cut -d" " -f1 /proc/uptime)"' >&3
+wait_line '^INNER-UP1 [0-9]'
+h1=$(cut -d' ' -f1 /proc/uptime)
+qmp stop; sleep 8; qmp cont
+echo 'echo "INNER-UP2 $(cut -d" " -f1 /proc/uptime)"' >&3
+wait_line '^INNER-UP2 [0-9]'
+h2=$(cut -d' ' -f1 /proc/uptime)
+echo "PAUSE outer=$h1,$h2 qmp-stop=$(grep -c '"return"' /tmp/qmp-stop.log) qmp-cont=$(grep -c '"return"' /tmp/qmp-cont.log)"
 # the shell computes 42 (the tty echo of the typed line shows $((6*7)));
 # ttyS0's interrupt count shows the input came through PLIC source 10
 echo 'echo "INNER-SHELL-$((6*7)) INNER-IRQ $(grep ttyS0 /proc/interrupts)"; poweroff -f' >&3
@@ -245,7 +263,7 @@ timeout "$OUTER_TIMEOUT" nice -n 10 qemu-system-riscv64 -M virt -cpu rv64,h=true
   -kernel "$KERNEL" -initrd "$B/outer.cpio" -append "console=ttyS0 panic=-1 quiet" \
   < /dev/null > "$B/outer.log" 2>&1
 end=$(date +%s.%N)
-grep -a -E 'OUTER-KVM|QKVM-RC|ISA-|CPU-|insmod|INNER\| (INNER|qkvm)|Kernel panic' "$B/outer.log" | tr -d '\r'
+grep -a -E 'OUTER-KVM|QKVM-RC|ISA-|CPU-|PAUSE|insmod|INNER\| (INNER|qkvm)|Kernel panic' "$B/outer.log" | tr -d '\r'
 echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer riscv64 guest (kvm.ko did not load)"
 grep -aq 'INNER| INNER-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
@@ -260,6 +278,15 @@ grep -aq 'INNER| INNER-SHELL-42 ' "$B/outer.log" || fail "the inner guest's shel
 grep -aE 'INNER\| INNER-SHELL-42 INNER-IRQ +[0-9]+: +[1-9][0-9]* .*PLIC +10 .*ttyS0' "$B/outer.log" > /dev/null ||
   fail "ttyS0's interrupts did not come through PLIC source 10"
 grep -aq 'QKVM-RC=0 ' "$B/outer.log" || fail "qkvm did not exit 0 after the guest powered off"
+# stopped 8 s: the outer clock moves by that, the inner one much less
+pause=$(grep -a '^PAUSE ' "$B/outer.log" | tr -d '\r')
+up1=$(grep -a 'INNER| INNER-UP1 [0-9]' "$B/outer.log" | tr -d '\r' | awk '{print $3}')
+up2=$(grep -a 'INNER| INNER-UP2 [0-9]' "$B/outer.log" | tr -d '\r' | awk '{print $3}')
+echo "$pause" | grep -q 'qmp-stop=2 qmp-cont=2' || fail "QMP stop/cont over TCP did not answer ($pause)"
+[ -n "$up1" ] && [ -n "$up2" ] || fail "no guest uptime around the pause"
+echo "$pause $up1 $up2" | awk '{split($2,o,"[=,]"); outer=o[3]-o[2]; inner=$6-$5;
+  printf "pause: outer clock %.1f s, guest clock %.1f s\n", outer, inner;
+  exit !(outer >= 8 && inner < outer - 5)}' || fail "the guest's clock ran while the machine was stopped"
 # -cpu: KVM's ISA in the FDT; a switch KVM takes (d=off) shows there, one
 # it refuses (h=on: no nested virtualization) is a one-line error
 grep -aqE '^ISA-DEFAULT rv64imafd' "$B/outer.log" || fail "riscv,isa does not come from KVM"

@@ -6,9 +6,12 @@
 #       qkvm-system-x86_64 -accel kvm -kernel vmlinux (PVH)      (inner, L2)
 #         L2: the same kernel, a busybox /init that prints a marker,
 #             loads the virtio drivers and reads virtio-rng-pci (/dev/hwrng);
-#             on a blank virtio disk it makes an ext2 file system, writes a
-#             file and reboots (qkvm resets the machine); then it reads the
-#             file back and powers off through ACPI (S5) -> qkvm exits 0
+#             gets an address by DHCP from -netdev user (virtio-net-pci) and
+#             fetches a page from an HTTP server in L1 (10.0.2.2 = L1's
+#             loopback); on a blank virtio disk it makes an ext2 file system,
+#             writes a file and reboots (qkvm resets the machine); then it
+#             reads the file back and powers off through ACPI (S5) -> qkvm
+#             exits 0
 #
 # Why nested: this host's own /dev/kvm cannot run a stock kernel (its
 # instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
@@ -71,10 +74,19 @@ VIRTIO_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
   drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
   drivers/virtio/virtio_pci drivers/char/hw_random/virtio-rng
   drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache
-  fs/jbd2/jbd2 fs/ext4/ext4"
+  fs/jbd2/jbd2 fs/ext4/ext4 net/core/failover drivers/net/net_failover
+  drivers/net/virtio_net"
 for m in $VIRTIO_MODS; do
   cp "$mods/$m.ko" "$I/mods/" || fail "module $m.ko missing from $kpkg"
 done
+# udhcpc's script: configure what the lease says
+cat > "$I/bin/dhcp.sh" <<'DHCP'
+#!/bin/busybox sh
+[ "$1" = bound ] || exit 0
+ifconfig "$interface" "$ip" netmask "$subnet" && route add default gw "$router" &&
+  echo "QKVM-NET-DHCP ip=$ip router=$router"
+DHCP
+chmod +x "$I/bin/dhcp.sh"
 cat > "$I/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -87,6 +99,13 @@ done
 n=\$(head -c 64 /dev/hwrng 2>/dev/null | wc -c)
 echo "QKVM-VIRTIO-RNG bytes=\$n current=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 grep -i virtio /proc/interrupts | sed 's/^/QKVM-IRQ /'
+# virtio-net-pci on -netdev user: DHCP, then HTTP through slirp's NAT
+ifconfig lo up; ifconfig eth0 up
+if timeout 60 udhcpc -i eth0 -n -q -t 5 -s /bin/dhcp.sh 2>/dev/null; then
+  # busybox-static's wget crashes in the resolver here; nc speaks HTTP/1.0
+  echo "QKVM-NET-GOT \$(printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' |
+    timeout 20 nc 10.0.2.2 8080 2>&1 | grep page-)"
+fi
 # virtio-blk-pci: a file written before a reboot is there after it
 mkdir -p /mnt
 if mount -t ext2 /dev/vda /mnt 2>/dev/null; then
@@ -125,11 +144,16 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo 1 > /proc/sys/kernel/printk
 for m in irqbypass kvm ccp kvm-amd; do insmod /mods/\$m.ko || echo "insmod \$m failed"; done
 [ -c /dev/kvm ] && echo "OUTER-KVM-OK" || echo "OUTER-KVM-MISSING"
+ifconfig lo 127.0.0.1 up
+mkdir -p /www && echo "page-\$\$-\$(cut -d' ' -f1 /proc/uptime)" > /www/index.html
+echo "OUTER-PAGE \$(cat /www/index.html)"
+httpd -p 127.0.0.1:8080 -h /www
 t0=\$(cut -d' ' -f1 /proc/uptime)
 dd if=/dev/zero of=/tmp/disk.raw bs=1M count=16 2>/dev/null
 # no -no-reboot: the inner guest reboots once (see its /init)
 timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio \
-  -device virtio-rng-pci,id=rng0 -drive file=/tmp/disk.raw,format=raw,if=virtio $EXTRA_ARGS \
+  -device virtio-rng-pci,id=rng0 -drive file=/tmp/disk.raw,format=raw,if=virtio \
+  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 $EXTRA_ARGS \
   -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 panic=-1 quiet"
 echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
 poweroff -f
@@ -145,7 +169,7 @@ timeout "$OUTER_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -sm
   -kernel "$B/vmlinux" -initrd "$B/outer.cpio" -append "console=ttyS0 panic=-1 quiet" \
   > "$B/outer.log" 2>&1
 end=$(date +%s.%N)
-grep -a -E 'OUTER-KVM|QKVM-|insmod|qkvm-system|virtio|Kernel panic|emulation failure' "$B/outer.log"
+grep -a -E 'OUTER-|QKVM-|insmod|qkvm-system|virtio|Kernel panic|emulation failure' "$B/outer.log"
 echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer TCG guest (kvm_amd did not load)"
 grep -aq 'QKVM-LINUX-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
@@ -161,4 +185,9 @@ read=$(grep -a 'QKVM-BLK-READBACK' "$B/outer.log" | head -1 | awk '{print $2}' |
 [ -n "$wrote" ] || fail "the inner Linux did not write its file to the virtio disk"
 [ "$wrote" = "$read" ] ||
   fail "after the reboot the virtio disk held '$read', not '$wrote'"
+grep -aq 'QKVM-NET-DHCP ip=10.0.2.15 router=10.0.2.2' "$B/outer.log" ||
+  fail "the inner Linux got no DHCP lease from -netdev user"
+page=$(grep -a 'OUTER-PAGE' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
+grep -aq "QKVM-NET-GOT $page" "$B/outer.log" ||
+  fail "the inner Linux did not fetch the page ($page) over virtio-net"
 echo PASS

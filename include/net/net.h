@@ -1,0 +1,49 @@
+/*
+ * Network backends (-netdev) and the device side that uses them.
+ *
+ * A backend sends frames the guest transmitted (send) and hands frames
+ * for the guest to its device through deliver(), from the backend's own
+ * thread; the device queues them and returns at once (it never calls
+ * back into the backend from deliver, so the two never hold each
+ * other's locks).
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "qemu/option.h"
+
+typedef struct MachineState MachineState;
+typedef struct NetBackend NetBackend;
+
+struct NetBackend {
+    char *id;
+    const char *type;           /* "user", "tap" */
+    char *attached_to;          /* the device using it */
+    /* guest -> network: one Ethernet frame */
+    void (*send)(NetBackend *nb, const struct iovec *iov, unsigned niov);
+    /* network -> guest, set by the device; called on the backend thread */
+    void (*deliver)(void *opaque, const uint8_t *frame, size_t len);
+    void *deliver_opaque;
+};
+
+/* -netdev TYPE,id=ID,...: TYPE from a table (user, tap) */
+bool netdev_create(MachineState *ms, QemuOpts *opts, GError **errp);
+/* The backend -device netdev=ID names, not yet in use. */
+NetBackend *netdev_attach(const char *id, const char *device, GError **errp);
+/* For the table: register a created backend under its id. */
+void netdev_register(NetBackend *nb);
+NetBackend *netdev_find(const char *id);
+
+/* One row per -netdev type (net/net.c). */
+bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
+                   GError **errp);
+bool net_init_tap(MachineState *ms, QemuOpts *opts, const char *id,
+                  GError **errp);
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * -netdev user: user-mode networking through libslirp (the library QEMU
+ * uses): DHCP, DNS forwarding and NAT for the guest at 10.0.2.0/24, host
+ * 10.0.2.2, DNS 10.0.2.3, first lease 10.0.2.15 (QEMU's defaults), and
+ * hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT.
+ *
+ * libslirp is not thread-safe: one thread owns it (poll loop and timers)
+ * and every call into it, that thread's or a device's, holds `lock`.
+ * Frames for the guest leave through NetBackend.deliver, which only
+ * queues, so holding `lock` there is safe.
+ */
+#include "net/net.h"
+#include "qemu/error-report.h"
+#include "qemu/timer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <slirp/libslirp.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+typedef struct SlirpTimer {
+    SlirpTimerCb cb;
+    void *cb_opaque;
+    int64_t expire_ms;          /* -1: not armed */
+} SlirpTimer;
+
+typedef struct SlirpBackend {
+    NetBackend nb;
+    Slirp *slirp;
+    GMutex lock;
+    int wake_fd;
+    GPtrArray *timers;          /* SlirpTimer */
+    GArray *pollfds;            /* struct pollfd, rebuilt per iteration */
+    GThread *thread;
+} SlirpBackend;
+
+static int64_t now_ns(void)
+{
+    return g_get_monotonic_time() * 1000;
+}
+
+/* ---- callbacks (called with lock held, on whichever thread called in) ---- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+    SlirpBackend *s = opaque;
+
+    if (s->nb.deliver) {
+        s->nb.deliver(s->nb.deliver_opaque, buf, len);
+    }
+    return len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+    error_report("netdev user: guest error: %s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+    return now_ns();
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+    SlirpBackend *s = opaque;
+    SlirpTimer *t = g_new0(SlirpTimer, 1);
+
+    t->cb = cb;
+    t->cb_opaque = cb_opaque;
+    t->expire_ms = -1;
+    g_ptr_array_add(s->timers, t);
+    return t;
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+    SlirpBackend *s = opaque;
+
+    g_ptr_array_remove(s->timers, timer);
+    g_free(timer);
+}
+
+static void wake(SlirpBackend *s)
+{
+    static const uint64_t one = 1;
+    if (write(s->wake_fd, &one, sizeof(one)) < 0) {
+        /* already signalled */
+    }
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+    ((SlirpTimer *)timer)->expire_ms = expire_ms;
+    wake(opaque);
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+}
+
+static void cb_notify(void *opaque)
+{
+    wake(opaque);
+}
+
+static const SlirpCb slirp_callbacks = {
+    .send_packet = cb_send_packet,
+    .guest_error = cb_guest_error,
+    .clock_get_ns = cb_clock_get_ns,
+    .timer_new = cb_timer_new,
+    .timer_free = cb_timer_free,
+    .timer_mod = cb_timer_mod,
+    .register_poll_fd = cb_register_poll_fd,
+    .unregister_poll_fd = cb_unregister_poll_fd,
+    .notify = cb_notify,
+};
+
+/* ---- the slirp thread ------------------------------------------------- */
+
+static int add_poll(int fd, int events, void *opaque)
+{
+    SlirpBackend *s = opaque;
+    struct pollfd p = { .fd = fd };
+
+    p.events = (events & SLIRP_POLL_IN ? POLLIN : 0) |
+               (events & SLIRP_POLL_OUT ? POLLOUT : 0) |
+               (events & SLIRP_POLL_PRI ? POLLPRI : 0);
+    g_array_append_val(s->pollfds, p);
+    return s->pollfds->len - 1;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+    SlirpBackend *s = opaque;
+    short r = g_array_index(s->pollfds, struct pollfd, idx).revents;
+
+    return (r & POLLIN ? SLIRP_POLL_IN : 0) | (r & POLLOUT ? SLIRP_POLL_OUT : 0) |
+           (r & POLLPRI ? SLIRP_POLL_PRI : 0) | (r & POLLERR ? SLIRP_POLL_ERR : 0) |
+           (r & POLLHUP ? SLIRP_POLL_HUP : 0);
+}
+
+static gpointer slirp_thread(gpointer opaque)
+{
+    SlirpBackend *s = opaque;
+
+    for (;;) {
+        uint32_t timeout = UINT32_MAX;
+        int64_t now_ms;
+        struct pollfd wakep = { .fd = s->wake_fd, .events = POLLIN };
+        int ret;
+
+        g_mutex_lock(&s->lock);
+        /* run expired timers, then find the next expiry */
+        now_ms = now_ns() / 1000000;
+        {
+            /* fire each expired timer once (a callback may re-arm its
+             * timer, or free timers, so work from a snapshot) */
+            g_autoptr(GPtrArray) due = g_ptr_array_new();
+            for (guint i = 0; i < s->timers->len; i++) {
+                SlirpTimer *t = g_ptr_array_index(s->timers, i);
+                if (t->expire_ms >= 0 && t->expire_ms <= now_ms) {
+                    t->expire_ms = -1;
+                    g_ptr_array_add(due, t);
+                }
+            }
+            for (guint i = 0; i < due->len; i++) {
+                SlirpTimer *t = g_ptr_array_index(due, i);
+                if (g_ptr_array_find(s->timers, t, NULL)) {
+                    t->cb(t->cb_opaque);
+                }
+            }
+        }
+        for (guint i = 0; i < s->timers->len; i++) {
+            SlirpTimer *t = g_ptr_array_index(s->timers, i);
+            if (t->expire_ms >= 0) {
+                timeout = MIN(timeout, (uint32_t)MAX(t->expire_ms - now_ms, 0));
+            }
+        }
+        g_array_set_size(s->pollfds, 0);
+        g_array_append_val(s->pollfds, wakep);
+        slirp_pollfds_fill(s->slirp, &timeout, add_poll, s);
+        g_mutex_unlock(&s->lock);
+
+        ret = poll((struct pollfd *)s->pollfds->data, s->pollfds->len,
+                   timeout == UINT32_MAX ? -1 : (int)timeout);
+        if (ret < 0 && errno != EINTR) {
+            error_report("netdev user: poll: %s", g_strerror(errno));
+            return NULL;
+        }
+        if (g_array_index(s->pollfds, struct pollfd, 0).revents) {
+            uint64_t cnt;
+            if (read(s->wake_fd, &cnt, sizeof(cnt)) < 0) {
+                /* spurious */
+            }
+        }
+        g_mutex_lock(&s->lock);
+        slirp_pollfds_poll(s->slirp, ret < 0, get_revents, s);
+        g_mutex_unlock(&s->lock);
+    }
+}
+
+/* ---- the backend ------------------------------------------------------- */
+
+static void slirp_send(NetBackend *nb, const struct iovec *iov, unsigned n)
+{
+    SlirpBackend *s = (SlirpBackend *)nb;
+    uint8_t buf[65536 + 64];
+    size_t len = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        size_t c = MIN(iov[i].iov_len, sizeof(buf) - len);
+        memcpy(buf + len, iov[i].iov_base, c);
+        len += c;
+    }
+    g_mutex_lock(&s->lock);
+    slirp_input(s->slirp, buf, len);
+    g_mutex_unlock(&s->lock);
+    wake(s);        /* new connections may have new sockets to poll */
+}
+
+/* "tcp:[HOST]:PORT-[GUEST]:PORT" (QEMU's hostfwd syntax) */
+static bool add_hostfwd(SlirpBackend *s, const char *spec, GError **errp)
+{
+    g_auto(GStrv) halves = NULL;
+    const char *p = spec;
+    bool udp = false;
+    struct in_addr host = { .s_addr = INADDR_ANY }, guest = { 0 };
+    unsigned long hport, gport;
+    char *end;
+    g_autofree char *haddr = NULL, *gaddr = NULL;
+
+    if (g_str_has_prefix(p, "tcp:")) {
+        p += 4;
+    } else if (g_str_has_prefix(p, "udp:")) {
+        udp = true;
+        p += 4;
+    } else if (*p != ':') {
+        goto bad;
+    } else {
+        p++;        /* ":PORT-..." : tcp */
+    }
+    halves = g_strsplit(p, "-", 2);
+    if (!halves[0] || !halves[1]) {
+        goto bad;
+    }
+    end = strrchr(halves[0], ':');
+    if (!end) {
+        goto bad;
+    }
+    haddr = g_strndup(halves[0], end - halves[0]);
+    hport = strtoul(end + 1, &end, 10);
+    if (*end || hport > 65535 || (*haddr && !inet_aton(haddr, &host))) {
+        goto bad;
+    }
+    end = strrchr(halves[1], ':');
+    if (!end) {
+        goto bad;
+    }
+    gaddr = g_strndup(halves[1], end - halves[1]);
+    gport = strtoul(end + 1, &end, 10);
+    if (*end || gport == 0 || gport > 65535) {
+        goto bad;
+    }
+    if (*gaddr) {
+        if (!inet_aton(gaddr, &guest)) {
+            goto bad;
+        }
+    } else {
+        inet_aton("10.0.2.15", &guest);     /* the first DHCP lease */
+    }
+    if (slirp_add_hostfwd(s->slirp, udp, host, hport, guest, gport) < 0) {
+        error_setg(errp, "Could not set up host forwarding rule '%s'", spec);
+        return false;
+    }
+    return true;
+bad:
+    error_setg(errp, "Invalid host forwarding rule '%s'", spec);
+    return false;
+}
+
+bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
+                   GError **errp)
+{
+    SlirpBackend *s = g_new0(SlirpBackend, 1);
+    SlirpConfig cfg = { .version = 1 };
+    bool ipv4 = true, ipv6 = false;
+
+    s->nb.id = g_strdup(id);
+    s->nb.type = "user";
+    s->nb.send = slirp_send;
+    g_mutex_init(&s->lock);
+    s->timers = g_ptr_array_new();
+    s->pollfds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+    /* QEMU's defaults */
+    cfg.in_enabled = true;
+    inet_aton("10.0.2.0", &cfg.vnetwork);
+    inet_aton("255.255.255.0", &cfg.vnetmask);
+    inet_aton("10.0.2.2", &cfg.vhost);
+    inet_aton("10.0.2.15", &cfg.vdhcp_start);
+    inet_aton("10.0.2.3", &cfg.vnameserver);
+    cfg.vhostname = qemu_opt_get(opts, "hostname");
+    if (!qemu_opt_get_bool(opts, "ipv4", true, &ipv4, errp) ||
+        !qemu_opt_get_bool(opts, "ipv6", false, &ipv6, errp)) {
+        return false;
+    }
+    if (!ipv4) {
+        error_setg(errp, "-netdev user: ipv4=off is not supported");
+        return false;
+    }
+    cfg.in6_enabled = false;     /* IPv6 is not set up: ipv6=on is ignored */
+    if (qemu_opt_get(opts, "net") &&
+        strcmp(qemu_opt_get(opts, "net"), "10.0.2.0/24") != 0) {
+        error_setg(errp, "-netdev user: only net=10.0.2.0/24 is supported");
+        return false;
+    }
+    s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->wake_fd < 0) {
+        error_setg_errno(errp, errno, "-netdev user: eventfd");
+        return false;
+    }
+    s->slirp = slirp_new(&cfg, &slirp_callbacks, s);
+    if (!s->slirp) {
+        error_setg(errp, "-netdev user: libslirp failed to start");
+        return false;
+    }
+    /* hostfwd may be given more than once: every occurrence counts */
+    for (size_t i = 0; i < opts->nr; i++) {
+        if (strcmp(opts->opts[i].name, "hostfwd") == 0) {
+            opts->opts[i].used = true;
+            if (!add_hostfwd(s, opts->opts[i].value, errp)) {
+                return false;
+            }
+        }
+    }
+    if (!qemu_opts_check_unused(opts, errp)) {
+        return false;
+    }
+    netdev_register(&s->nb);
+    s->thread = g_thread_try_new("slirp", slirp_thread, s, errp);
+    return s->thread != NULL;
+}
