@@ -1,18 +1,20 @@
 /*
  * See fuzz-machine.h.  The steps are those of system/vl.c's main() for
- * "-accel qtest -nodefaults -m 32M -device virtio-rng-pci,addr=4
+ * "-accel qtest -nodefaults -m 32M -serial null -device virtio-rng-pci,addr=4
  *  -drive file=TMP,format=raw,if=none,id=d0
  *  -device virtio-blk-pci,drive=d0,addr=5" (vl.c itself is not linked:
  * it owns main()).
  */
 #include "fuzz-machine.h"
 #include "block/block.h"
+#include "hw/pci/pci.h"
 #include "hw/qdev.h"
 #include "qemu/option.h"
 #include "system/accel.h"
 #include "system/drive.h"
 #include "system/iobus.h"
 #include "system/runstate.h"
+#include "system/target-info.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,16 +35,20 @@ static bool add_arg(MachineState *ms, const char *arg, const char *implied,
 }
 
 /*
- * The virtio devices on PCI, the disk a 64 KiB raw image that is unlinked
+ * The virtio devices on PCI (pc), the disk a 64 KiB raw image that is unlinked
  * at once (the block node keeps it open; guest writes go nowhere else).
  */
 static bool add_devices(MachineState *ms, GError **errp)
 {
     char path[] = "/tmp/qkvm-fuzz-disk-XXXXXX";
     g_autofree char *drive = NULL;
-    int fd = mkstemp(path);
+    int fd;
     bool ok;
 
+    if (!machine_pci_bus(ms)) {
+        return true;        /* riscv64 virt: no PCI bus here */
+    }
+    fd = mkstemp(path);
     if (fd < 0 || ftruncate(fd, 64 * 1024) < 0) {
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "disk image %s: %s", path, g_strerror(errno));
@@ -74,7 +80,7 @@ MachineState *fuzz_machine(void)
     ms = g_new0(MachineState, 1);
     ms->mc = machine_default();
     ms->ram_size = 32u << 20;
-    ms->cpu_model = g_strdup("qemu64");
+    ms->cpu_model = g_strdup(target_info.default_cpu_model);
     ms->smp_cpus = ms->sockets = ms->cores = ms->threads = 1;
     g_mutex_init(&ms->lock);
     g_cond_init(&ms->cond);
@@ -86,6 +92,8 @@ MachineState *fuzz_machine(void)
     }
     iobus_init(&ms->io, "io");
     iobus_init(&ms->mmio, "memory");
+    /* -serial null: the machine's first UART (virt has none without it) */
+    ms->serial_hds[0] = fuzz_chardev("serial0");
     if (!ms->mc->init(ms, &err) || !add_devices(ms, &err) ||
         !cpus_start(ms, &err)) {
         goto fail;

@@ -129,6 +129,38 @@ def virtio_seeds():
     put('virtio', 'msix', msix)
 
 
+def riscv_virt_seeds():
+    """fuzz-qtest.c op streams (raw qtest lines) for the riscv64 virt
+    machine: PLIC set-up, claim and complete of the UART's source 10,
+    UART registers, the test device's commands."""
+    def lines(*ls):
+        b = b''
+        for l in ls:
+            l = l.encode()
+            b += bytes([7, len(l)]) + l
+        return b
+    plic = 0x0c000000
+    put('riscv-virt', 'plic-uart', lines(
+        'writel 0x%x 0x7' % (plic + 4 * 10),            # priority 10
+        'writel 0x%x 0x400' % (plic + 0x2000 + 0x80),   # S-mode ctx 1 enable
+        'writel 0x%x 0x0' % (plic + 0x201000),          # threshold
+        'writeb 0x10000001 0x2',                         # UART IER: THRE
+        'readl 0x%x' % (plic + 0x1000),                 # pending
+        'readl 0x%x' % (plic + 0x201004),               # claim
+        'writel 0x%x 0xa' % (plic + 0x201004),          # complete
+        'writel 0x%x 0x3ff' % (plic + 0x1ffffc),        # reserved
+        'readl 0x%x' % (plic + 0x3ffffc)))
+    put('riscv-virt', 'uart', lines(
+        'writeb 0x10000003 0x80', 'writeb 0x10000000 0x1',
+        'writeb 0x10000003 0x3', 'writeb 0x10000002 0xc7',
+        'writeb 0x10000004 0x10', 'writeb 0x10000000 0x41',
+        'readb 0x10000005', 'readb 0x10000000', 'readb 0x10000002'))
+    put('riscv-virt', 'test-dev', lines(
+        'writel 0x100000 0x7777', 'writel 0x100000 0x5555',
+        'writel 0x100000 0x13333', 'writel 0x100000 0x1234',
+        'readl 0x100000', 'writew 0x100002 0x1'))
+
+
 def main():
     # option arguments: first byte picks the implied key
     for i, s in enumerate(['\0mem-lock=on,cpu-pm=off',
@@ -172,6 +204,7 @@ def main():
     put('qtest', 'mmio', bytes([3 | 0x20, 1, 0x20, 0, 0x55, 0xaa, 0, 0,
                                 2 | 0x30, 2, 0x30, 0]))
     virtio_seeds()
+    riscv_virt_seeds()
     # OVMF tails: reset block, hashes and secret areas; an entry too long
     put('ovmf', 'sev-es', ovmf_tail([
         ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0xffffe000)),

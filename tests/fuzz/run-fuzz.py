@@ -27,6 +27,8 @@ SUBJECTS = {
     'qmp': ['monitor/'],
     'qtest': ['hw/char/', 'hw/rtc/', 'hw/nvram/', 'hw/acpi/', 'hw/pci-host/',
               'hw/input/', 'hw/misc/', 'accel/qtest/qtest.c', 'system/iobus.c'],
+    'riscv-virt': ['hw/intc/riscv_plic.c', 'hw/char/', 'hw/misc/sifive_test.c',
+                   'hw/riscv/'],
     'virtio': ['hw/virtio/', 'hw/pci/', 'block/block.c'],
     'x86-boot': ['hw/i386/x86-boot.c'],
     'ovmf': ['target/i386/sev/ovmf.c'],
