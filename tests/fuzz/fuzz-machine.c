@@ -9,6 +9,7 @@
 #include "block/block.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev.h"
+#include "migration/migration.h"
 #include "qemu/option.h"
 #include "system/accel.h"
 #include "system/drive.h"
@@ -87,6 +88,7 @@ MachineState *fuzz_machine(void)
     ms->runstate = RUN_STATE_PRELAUNCH;
     ms->wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     ms->accel = accel_find("qtest");
+    migration_init(ms);     /* the clock and RAM sections come first */
     if (ms->wakeup_fd < 0 || !ms->accel || !ms->accel->init(ms, &err)) {
         goto fail;
     }

@@ -205,6 +205,11 @@ def main():
                                 2 | 0x30, 2, 0x30, 0]))
     virtio_seeds()
     riscv_virt_seeds()
+    # migration (fuzz-migration.c): mode 2 with no patch, the machine's
+    # own stream; seed-qtest-pc-stream is mode 0 and a stream saved by
+    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 32M
+    # -serial null" (the fuzz machine's sections, virtio blocks migration)
+    put('migration', 'own-state', bytes([2]))
     # OVMF tails: reset block, hashes and secret areas; an entry too long
     put('ovmf', 'sev-es', ovmf_tail([
         ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0xffffe000)),

@@ -27,6 +27,8 @@ SUBJECTS = {
     'qmp': ['monitor/'],
     'qtest': ['hw/char/', 'hw/rtc/', 'hw/nvram/', 'hw/acpi/', 'hw/pci-host/',
               'hw/input/', 'hw/misc/', 'accel/qtest/qtest.c', 'system/iobus.c'],
+    'migration': ['migration/', 'hw/rtc/', 'hw/pci-host/', 'hw/acpi/pm.c',
+                  'hw/char/serial', 'hw/i386/pc.c'],
     'riscv-virt': ['hw/intc/riscv_plic.c', 'hw/char/', 'hw/misc/sifive_test.c',
                    'hw/riscv/'],
     'virtio': ['hw/virtio/', 'hw/pci/', 'block/block.c'],
