@@ -208,7 +208,10 @@ def main():
     # migration (fuzz-migration.c): mode 2 with no patch, the machine's
     # own stream; seed-qtest-pc-stream is mode 0 and a stream saved by
     # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 32M
-    # -serial null" (the fuzz machine's sections, virtio blocks migration)
+    # -serial null" (the fuzz machine's sections, virtio blocks migration);
+    # seed-kvm-counter-stream is mode 1 and the counter guest of
+    # tests/functional/test_migration.py under KVM with -m 32M, saved by
+    # QMP migrate (cpu and kvm-irqchip sections: refused by the machine)
     put('migration', 'own-state', bytes([2]))
     # OVMF tails: reset block, hashes and secret areas; an entry too long
     put('ovmf', 'sev-es', ovmf_tail([
