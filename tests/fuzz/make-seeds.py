@@ -127,6 +127,14 @@ def virtio_seeds():
     msix += chain(1, 0, [(0, 16, 0), (0x200, 512, W), (0x1000, 1, W)])
     msix += op(4, 1, 2) + struct.pack('<HB', 0x800, 1)    # PBA
     put('virtio', 'msix', msix)
+    # INDIRECT_DESC and EVENT_IDX (2.7.5.3, 2.7.10): a chain of one
+    # indirect descriptor pointing at a two-entry table in RAM
+    table = struct.pack('<QIHH', 0x201000, 16, 3, 1) + \
+        struct.pack('<QIHH', 0x202000, 32, 2, 0)
+    ind = init(0, 1 << 28 | 1 << 29) + ram(0x200000, table)
+    ind += op(6, 0, 0) + bytes([0]) + struct.pack('<HHB', 0, 32, 0x90) + \
+        struct.pack('<I', 0x200000)
+    put('virtio', 'rng-indirect-event-idx', ind)
 
 
 def riscv_virt_seeds():
