@@ -150,12 +150,13 @@ def riscv_virt_seeds():
     plic = 0x0c000000
     put('riscv-virt', 'plic-uart', lines(
         'writel 0x%x 0x7' % (plic + 4 * 10),            # priority 10
-        'writel 0x%x 0x400' % (plic + 0x2000 + 0x80),   # S-mode ctx 1 enable
-        'writel 0x%x 0x0' % (plic + 0x201000),          # threshold
-        'writeb 0x10000001 0x2',                         # UART IER: THRE
-        'readl 0x%x' % (plic + 0x1000),                 # pending
-        'readl 0x%x' % (plic + 0x201004),               # claim
-        'writel 0x%x 0xa' % (plic + 0x201004),          # complete
+        'writel 0x%x 0x400' % (plic + 0x2000),          # context 0 (hart 0
+        'writel 0x%x 0x0' % (plic + 0x200000),          # S-mode): enable,
+        'writeb 0x10000001 0x2',                         # threshold; UART
+        'readl 0x%x' % (plic + 0x1000),                 # IER THRE; pending,
+        'readl 0x%x' % (plic + 0x200004),               # claim,
+        'writel 0x%x 0xa' % (plic + 0x200004),          # complete
+        'readl 0x%x' % (plic + 0x200004),               # claim again
         'writel 0x%x 0x3ff' % (plic + 0x1ffffc),        # reserved
         'readl 0x%x' % (plic + 0x3ffffc)))
     put('riscv-virt', 'uart', lines(
