@@ -497,6 +497,11 @@ static int do_request(BlockRequest *r)
     return -EINVAL;
 }
 
+/* Requests pushed and not yet completed (block_drain_all). */
+static GMutex inflight_lock;
+static GCond inflight_done;
+static unsigned inflight;
+
 static void worker(gpointer data, gpointer unused)
 {
     BlockRequest *r = data;
@@ -504,6 +509,11 @@ static void worker(gpointer data, gpointer unused)
 
     r->cb(r->opaque, ret);
     g_free(r);
+    g_mutex_lock(&inflight_lock);
+    if (--inflight == 0) {
+        g_cond_broadcast(&inflight_done);
+    }
+    g_mutex_unlock(&inflight_lock);
 }
 
 void block_aio(BlockNode *bs, BlockOp op, uint64_t offset, uint64_t len,
@@ -513,5 +523,17 @@ void block_aio(BlockNode *bs, BlockOp op, uint64_t offset, uint64_t len,
     BlockRequest *r = g_new0(BlockRequest, 1);
 
     *r = (BlockRequest){ bs, op, offset, len, iov, niov, cb, opaque };
+    g_mutex_lock(&inflight_lock);
+    inflight++;
+    g_mutex_unlock(&inflight_lock);
     g_thread_pool_push(pool, r, NULL);
+}
+
+void block_drain_all(void)
+{
+    g_mutex_lock(&inflight_lock);
+    while (inflight) {
+        g_cond_wait(&inflight_done, &inflight_lock);
+    }
+    g_mutex_unlock(&inflight_lock);
 }

@@ -280,8 +280,18 @@ static void modern_write(void *opaque, uint64_t off, uint64_t val,
         /* 4.1.4.4: queue n is kicked at notify_off(n) * multiplier */
         uint64_t q = (off - VIRTIO_PCI_NOTIFY_OFF) / VIRTIO_PCI_NOTIFY_MULT;
         static const uint64_t one = 1;
-        if (q < vdev->nvq && write(vdev->vq[q].notify_fd, &one,
-                                   sizeof(one)) < 0) {
+        if (q >= vdev->nvq) {
+            return;
+        }
+        if (!vdev->ms->accel->has_vcpus) {
+            /* qtest: no vCPU thread to keep free, and the test (or fuzz
+             * input) expects the kick handled when the write returns */
+            g_mutex_lock(&p->pci.lock);
+            if (virtio_queue_ready(&vdev->vq[q]) && vdev->vq[q].handle) {
+                vdev->vq[q].handle(vdev, &vdev->vq[q]);
+            }
+            g_mutex_unlock(&p->pci.lock);
+        } else if (write(vdev->vq[q].notify_fd, &one, sizeof(one)) < 0) {
             /* counter full: the thread has a kick to see already */
         }
         return;

@@ -66,6 +66,8 @@ BlockNode *block_attach(const char *name, const char *device,
 void block_aio(BlockNode *bs, BlockOp op, uint64_t offset, uint64_t len,
                const struct iovec *iov, unsigned niov,
                BlockCompletion *cb, void *opaque);
+/* Wait until every queued request has completed (its cb returned). */
+void block_drain_all(void);
 
 /*
  * The node of a -drive if=none|virtio (system/drive.h's create step):

@@ -1,19 +1,74 @@
 /*
  * See fuzz-machine.h.  The steps are those of system/vl.c's main() for
- * "-accel qtest -nodefaults -m 32M" (vl.c itself is not linked: it owns
- * main()).
+ * "-accel qtest -nodefaults -m 32M -serial null -device virtio-rng-pci,addr=4
+ *  -drive file=TMP,format=raw,if=none,id=d0
+ *  -device virtio-blk-pci,drive=d0,addr=5" (vl.c itself is not linked:
+ * it owns main()).
  */
 #include "fuzz-machine.h"
+#include "block/block.h"
+#include "hw/pci/pci.h"
+#include "hw/qdev.h"
+#include "migration/migration.h"
+#include "qemu/option.h"
 #include "system/accel.h"
+#include "system/drive.h"
 #include "system/iobus.h"
 #include "system/runstate.h"
+#include "system/target-info.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 static MachineState *machine;
+
+/* One -drive or -device argument, as vl.c's create_from_args does it. */
+static bool add_arg(MachineState *ms, const char *arg, const char *implied,
+                    bool (*create)(MachineState *, QemuOpts *, GError **),
+                    GError **errp)
+{
+    g_autoptr(QemuOpts) opts = qemu_opts_parse_arg(arg, implied, errp);
+
+    return opts && create(ms, opts, errp);
+}
+
+/*
+ * The virtio devices on PCI (pc), the disk a 64 KiB raw image that is unlinked
+ * at once (the block node keeps it open; guest writes go nowhere else).
+ */
+static bool add_devices(MachineState *ms, GError **errp)
+{
+    char path[] = "/tmp/qkvm-fuzz-disk-XXXXXX";
+    g_autofree char *drive = NULL;
+    int fd;
+    bool ok;
+
+    if (!machine_pci_bus(ms)) {
+        return true;        /* riscv64 virt: no PCI bus here */
+    }
+    fd = mkstemp(path);
+    if (fd < 0 || ftruncate(fd, 64 * 1024) < 0) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "disk image %s: %s", path, g_strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(path);
+        }
+        return false;
+    }
+    close(fd);
+    drive = g_strdup_printf("file=%s,format=raw,if=none,id=d0", path);
+    ok = add_arg(ms, "virtio-rng-pci,addr=4", "driver", qdev_device_add,
+                 errp) &&
+         add_arg(ms, drive, NULL, drive_create, errp) &&
+         add_arg(ms, "virtio-blk-pci,drive=d0,addr=5", "driver",
+                 qdev_device_add, errp);
+    unlink(path);
+    return ok;
+}
 
 MachineState *fuzz_machine(void)
 {
@@ -26,19 +81,23 @@ MachineState *fuzz_machine(void)
     ms = g_new0(MachineState, 1);
     ms->mc = machine_default();
     ms->ram_size = 32u << 20;
-    ms->cpu_model = g_strdup("qemu64");
+    ms->cpu_model = g_strdup(target_info.default_cpu_model);
     ms->smp_cpus = ms->sockets = ms->cores = ms->threads = 1;
     g_mutex_init(&ms->lock);
     g_cond_init(&ms->cond);
     ms->runstate = RUN_STATE_PRELAUNCH;
     ms->wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     ms->accel = accel_find("qtest");
+    migration_init(ms);     /* the clock and RAM sections come first */
     if (ms->wakeup_fd < 0 || !ms->accel || !ms->accel->init(ms, &err)) {
         goto fail;
     }
     iobus_init(&ms->io, "io");
     iobus_init(&ms->mmio, "memory");
-    if (!ms->mc->init(ms, &err) || !cpus_start(ms, &err)) {
+    /* -serial null: the machine's first UART (virt has none without it) */
+    ms->serial_hds[0] = fuzz_chardev("serial0");
+    if (!ms->mc->init(ms, &err) || !add_devices(ms, &err) ||
+        !cpus_start(ms, &err)) {
         goto fail;
     }
     machine = ms;
@@ -79,6 +138,7 @@ void fuzz_machine_settle(MachineState *ms)
 {
     uint64_t cnt;
 
+    block_drain_all();  /* no request of this input completes in the next */
     qemu_devices_reset(ms);
     g_mutex_lock(&ms->lock);
     ms->reset_request = SHUTDOWN_CAUSE_NONE;

@@ -1,7 +1,8 @@
 /*
- * An in-process pc machine under the qtest accelerator (no vCPU, no
+ * An in-process machine under the qtest accelerator (no vCPU, no
  * /dev/kvm) for the fuzz targets that drive devices and QMP, built from
- * the same objects as qkvm-system-x86_64 (all but system/vl.c).  Nothing
+ * the same objects as qkvm-system-x86_64 (the pc machine) or
+ * qkvm-system-riscv64 (virt), all but system/vl.c.  Nothing
  * runs a main loop: requests (reset, shutdown, exit) are handled by
  * fuzz_machine_settle() after each input.
  */

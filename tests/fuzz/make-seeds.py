@@ -64,6 +64,112 @@ def elf64(etype, entry, phdrs, interp=None):
     return eh + b''.join(ph) + body
 
 
+def virtio_seeds():
+    """Op streams for fuzz-virtio.c: enumerate and enable the devices,
+    driver init, requests on each queue, MSI-X on."""
+    def op(code, dev=0, sz=0):
+        return bytes([code | dev << 3 | sz << 4])
+
+    def cfg_read(dev, reg, sz=2):
+        return op(1, dev, sz) + bytes([reg])
+
+    def chain(dev, q, descs):
+        """descs: (buffer offset, len, flags) in the queue's data area"""
+        b = op(6, dev, q) + bytes([len(descs) - 1])
+        for off, ln, fl in descs:
+            b += struct.pack('<HHB', off, ln, fl)
+        return b
+
+    def ram(addr, data):
+        return op(5) + struct.pack('<IB', addr, len(data) - 1) + data
+
+    def init(dev, features=0, msix=False):
+        return op(7, dev, 0) + struct.pack('<IBB', features, 1, 0 if msix else 3)
+
+    # ring_base(dev, q) + RING_BUFS (fuzz-virtio.c)
+    def bufs(dev, q):
+        return 0x100000 + (dev * 2 + q) * 0x10000 + 0x4000
+
+    enum = b''
+    for dev in (0, 1):
+        enum += cfg_read(dev, 0) + cfg_read(dev, 0x10) + cfg_read(dev, 0x20)
+        enum += cfg_read(dev, 0x34, 0) + op(7, dev, 2) + struct.pack('<H', 6)
+        enum += op(3, dev, 2) + struct.pack('<H', 0x12)    # num_queues
+        enum += op(3, dev, 2) + struct.pack('<H', 0x2000)  # device config
+    put('virtio', 'enumerate', enum)
+    put('virtio', 'rng-read', init(0) + chain(0, 0, [(0, 64, 2)]) +
+        op(3, 0, 0) + struct.pack('<H', 0x1000))
+    W = 2   # VIRTQ_DESC_F_WRITE
+    # virtio-blk requests (5.2.6): header at +0, data at +0x200,
+    # status at +0x1000; types IN 0, OUT 1, FLUSH 4, GET_ID 8, DISCARD 11
+    blk = init(1, 1 << 13 | 1 << 9 | 1 << 5)
+    for typ, sector, data in ((0, 0, W), (1, 3, 0), (4, 0, None),
+                              (8, 0, W), (0, 127, W), (1, 128, 0)):
+        blk += ram(bufs(1, 0), struct.pack('<IIQ', typ, 0, sector))
+        descs = [(0, 16, 0)]
+        if data is not None:
+            descs.append((0x200, 512 if typ != 8 else 20, data))
+        descs.append((0x1000, 1, W))
+        blk += chain(1, 0, descs)
+    put('virtio', 'blk-requests', blk)
+    disc = init(1, 1 << 13)
+    disc += ram(bufs(1, 0), struct.pack('<IIQ', 13, 0, 0))
+    disc += ram(bufs(1, 0) + 0x200, struct.pack('<QII', 2, 4, 0))
+    disc += chain(1, 0, [(0, 16, 0), (0x200, 16, 0), (0x1000, 1, W)])
+    put('virtio', 'blk-discard', disc)
+    # MSI-X: enable, table entry 1 -> 0xfee00000/0x31 unmasked, then a
+    # request that completes with a message
+    msix = op(7, 1, 1) + struct.pack('<H', 0x8000)
+    for i, v in enumerate((0xfee00000, 0, 0x31, 0)):
+        msix += op(4, 1, 2) + struct.pack('<HB', 16 + 4 * i, 0) + struct.pack('<I', v)
+    msix += init(1, 0, msix=True)
+    msix += ram(bufs(1, 0), struct.pack('<IIQ', 0, 0, 1))
+    msix += chain(1, 0, [(0, 16, 0), (0x200, 512, W), (0x1000, 1, W)])
+    msix += op(4, 1, 2) + struct.pack('<HB', 0x800, 1)    # PBA
+    put('virtio', 'msix', msix)
+    # INDIRECT_DESC and EVENT_IDX (2.7.5.3, 2.7.10): a chain of one
+    # indirect descriptor pointing at a two-entry table in RAM
+    table = struct.pack('<QIHH', 0x201000, 16, 3, 1) + \
+        struct.pack('<QIHH', 0x202000, 32, 2, 0)
+    ind = init(0, 1 << 28 | 1 << 29) + ram(0x200000, table)
+    ind += op(6, 0, 0) + bytes([0]) + struct.pack('<HHB', 0, 32, 0x90) + \
+        struct.pack('<I', 0x200000)
+    put('virtio', 'rng-indirect-event-idx', ind)
+
+
+def riscv_virt_seeds():
+    """fuzz-qtest.c op streams (raw qtest lines) for the riscv64 virt
+    machine: PLIC set-up, claim and complete of the UART's source 10,
+    UART registers, the test device's commands."""
+    def lines(*ls):
+        b = b''
+        for l in ls:
+            l = l.encode()
+            b += bytes([7, len(l)]) + l
+        return b
+    plic = 0x0c000000
+    put('riscv-virt', 'plic-uart', lines(
+        'writel 0x%x 0x7' % (plic + 4 * 10),            # priority 10
+        'writel 0x%x 0x400' % (plic + 0x2000),          # context 0 (hart 0
+        'writel 0x%x 0x0' % (plic + 0x200000),          # S-mode): enable,
+        'writeb 0x10000001 0x2',                         # threshold; UART
+        'readl 0x%x' % (plic + 0x1000),                 # IER THRE; pending,
+        'readl 0x%x' % (plic + 0x200004),               # claim,
+        'writel 0x%x 0xa' % (plic + 0x200004),          # complete
+        'readl 0x%x' % (plic + 0x200004),               # claim again
+        'writel 0x%x 0x3ff' % (plic + 0x1ffffc),        # reserved
+        'readl 0x%x' % (plic + 0x3ffffc)))
+    put('riscv-virt', 'uart', lines(
+        'writeb 0x10000003 0x80', 'writeb 0x10000000 0x1',
+        'writeb 0x10000003 0x3', 'writeb 0x10000002 0xc7',
+        'writeb 0x10000004 0x10', 'writeb 0x10000000 0x41',
+        'readb 0x10000005', 'readb 0x10000000', 'readb 0x10000002'))
+    put('riscv-virt', 'test-dev', lines(
+        'writel 0x100000 0x7777', 'writel 0x100000 0x5555',
+        'writel 0x100000 0x13333', 'writel 0x100000 0x1234',
+        'readl 0x100000', 'writew 0x100002 0x1'))
+
+
 def main():
     # option arguments: first byte picks the implied key
     for i, s in enumerate(['\0mem-lock=on,cpu-pm=off',
@@ -106,6 +212,16 @@ def main():
                                      0, 0, 0x10, 0, 0, 0x20, 0, 0]))
     put('qtest', 'mmio', bytes([3 | 0x20, 1, 0x20, 0, 0x55, 0xaa, 0, 0,
                                 2 | 0x30, 2, 0x30, 0]))
+    virtio_seeds()
+    riscv_virt_seeds()
+    # migration (fuzz-migration.c): mode 2 with no patch, the machine's
+    # own stream; seed-qtest-pc-stream is mode 0 and a stream saved by
+    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 32M
+    # -serial null" (the fuzz machine's sections, virtio blocks migration);
+    # seed-kvm-counter-stream is mode 1 and the counter guest of
+    # tests/functional/test_migration.py under KVM with -m 32M, saved by
+    # QMP migrate (cpu and kvm-irqchip sections: refused by the machine)
+    put('migration', 'own-state', bytes([2]))
     # OVMF tails: reset block, hashes and secret areas; an entry too long
     put('ovmf', 'sev-es', ovmf_tail([
         ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0xffffe000)),
