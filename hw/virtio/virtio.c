@@ -361,8 +361,9 @@ void virtio_notify(VirtQueue *vq)
     }
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off,
-                  void *buf, size_t len)
+/* Copy len bytes between buf and the iovec from byte off of it. */
+static size_t iov_copy(const struct iovec *iov, unsigned n, size_t off,
+                       uint8_t *buf, size_t len, bool to_iov)
 {
     size_t done = 0;
 
@@ -372,27 +373,22 @@ size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off,
             continue;
         }
         size_t c = MIN(iov[i].iov_len - off, len - done);
-        memcpy((uint8_t *)buf + done, (uint8_t *)iov[i].iov_base + off, c);
+        uint8_t *p = (uint8_t *)iov[i].iov_base + off;
+        memcpy(to_iov ? p : buf + done, to_iov ? buf + done : p, c);
         done += c;
         off = 0;
     }
     return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t off,
+                  void *buf, size_t len)
+{
+    return iov_copy(iov, n, off, buf, len, false);
+}
+
 size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t off,
                     const void *buf, size_t len)
 {
-    size_t done = 0;
-
-    for (unsigned i = 0; i < n && done < len; i++) {
-        if (off >= iov[i].iov_len) {
-            off -= iov[i].iov_len;
-            continue;
-        }
-        size_t c = MIN(iov[i].iov_len - off, len - done);
-        memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, c);
-        done += c;
-        off = 0;
-    }
-    return done;
+    return iov_copy(iov, n, off, (uint8_t *)buf, len, true);
 }

@@ -6,6 +6,7 @@
  * it owns main()).
  */
 #include "fuzz-machine.h"
+#include "system/qtest.h"
 #include "block/block.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev.h"
@@ -118,6 +119,17 @@ Chardev *fuzz_chardev(const char *label)
         abort();
     }
     return chr;
+}
+
+Chardev *fuzz_qtest_server(MachineState *ms)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!qtest_server_init(ms, "null", "none", &err)) {
+        fprintf(stderr, "fuzz: qtest: %s\n", err->message);
+        abort();
+    }
+    return qemu_chr_find("qtest");
 }
 
 void fuzz_chardev_feed(Chardev *chr, const uint8_t *buf, size_t len)

@@ -18,6 +18,8 @@ MachineState *fuzz_machine(void);
 Chardev *fuzz_chardev(const char *label);
 /* Feed bytes to chr's frontend as if read from its backend. */
 void fuzz_chardev_feed(Chardev *chr, const uint8_t *buf, size_t len);
+/* Start the qtest server on ms (once); its chardev, to feed commands. */
+Chardev *fuzz_qtest_server(MachineState *ms);
 /* Reset devices (as after a reset request) and clear pending requests. */
 void fuzz_machine_settle(MachineState *ms);
 

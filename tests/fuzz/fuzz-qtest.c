@@ -19,21 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static uint64_t take(Input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < bytes && in->left; i++, in->left--) {
-        v |= (uint64_t)*in->p++ << (8 * i);
-    }
-    return v;
-}
-
 /* An address inside a registered region (mostly) or anywhere. */
 static uint64_t pick_addr(Input *in, const IOBus *bus, uint64_t limit)
 {
@@ -129,12 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Input in = { data, size };
 
     if (!chr) {
-        g_autoptr(GError) err = NULL;
-        if (!qtest_server_init(ms, "null", "none", &err)) {
-            fprintf(stderr, "fuzz: qtest: %s\n", err->message);
-            abort();
-        }
-        chr = qemu_chr_find("qtest");
+        chr = fuzz_qtest_server(ms);
     }
     emit_ops(&in, ms, out);
     fuzz_chardev_feed(chr, (const uint8_t *)out->str, out->len);

@@ -52,21 +52,6 @@ static const struct {
     { SYS_gettimeofday, "bb" },
 };
 
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static uint64_t take(Input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < bytes && in->left; i++, in->left--) {
-        v |= (uint64_t)*in->p++ << (8 * i);
-    }
-    return v;
-}
-
 static int fds[3];
 
 static uint64_t make_arg(Input *in, char kind)

@@ -26,21 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static uint64_t take(Input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < bytes && in->left; i++, in->left--) {
-        v |= (uint64_t)*in->p++ << (8 * i);
-    }
-    return v;
-}
-
 static const unsigned slots[2] = { 4, 5 };     /* fuzz-machine.c's addr= */
 static const char size_chr[] = { 'b', 'w', 'l', 'q' };
 
@@ -283,12 +268,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Input in = { data, size };
 
     if (!chr) {
-        g_autoptr(GError) err = NULL;
-        if (!qtest_server_init(ms, "null", "none", &err)) {
-            fprintf(stderr, "fuzz: qtest: %s\n", err->message);
-            abort();
-        }
-        chr = qemu_chr_find("qtest");
+        chr = fuzz_qtest_server(ms);
     }
     memset(avail_idx, 0, sizeof(avail_idx));
     memset(next_desc, 0, sizeof(next_desc));

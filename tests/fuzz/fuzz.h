@@ -12,6 +12,22 @@
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The input as a stream of little-endian numbers; 0s once it runs out. */
+typedef struct Input {
+    const uint8_t *p;
+    size_t left;
+} Input;
+
+static inline uint64_t take(Input *in, unsigned bytes)
+{
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < bytes && in->left; i++, in->left--) {
+        v |= (uint64_t)*in->p++ << (8 * i);
+    }
+    return v;
+}
 /* optional (weak in replay.c): one-time set-up */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
