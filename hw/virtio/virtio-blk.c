@@ -93,6 +93,24 @@ static void blk_complete(void *opaque, int ret)
     g_free(r);
 }
 
+/*
+ * A write of a driver that did not negotiate VIRTIO_BLK_F_FLUSH: it
+ * cannot flush, so (as Linux's driver assumes, "no writeback cache") the
+ * write must be stable before it completes: flush, then complete.
+ * On a block worker thread; the flush is queued before this request
+ * leaves the in-flight count, so block_drain_all() waits for it too.
+ */
+static void blk_write_through(void *opaque, int ret)
+{
+    VirtIOBlockReq *r = opaque;
+
+    if (ret < 0) {
+        blk_complete(r, ret);
+        return;
+    }
+    block_aio(r->s->bs, BLOCK_OP_FLUSH, 0, 0, NULL, 0, blk_complete, r);
+}
+
 /* The iovec from byte skip of sg, up to len bytes. */
 static unsigned iov_slice(struct iovec *out, const struct iovec *sg,
                           unsigned n, size_t skip, size_t len)
@@ -182,7 +200,9 @@ static bool blk_handle_request(VirtIOBlock *s, VirtQueue *vq,
             goto done;
         }
         block_aio(s->bs, BLOCK_OP_WRITE, sector * BLK_SECTOR, len, r->iov,
-                  r->niov, blk_complete, r);
+                  r->niov,
+                  virtio_has_feature(&s->vdev, VIRTIO_BLK_F_FLUSH)
+                      ? blk_complete : blk_write_through, r);
         return true;
     }
     case VIRTIO_BLK_T_FLUSH:
