@@ -3,7 +3,8 @@
  * virtio-blk-pci function, used by tests/functional (verify=1) and by
  * tests/bench/run-bench.py (the disk benchmark).
  *
- * No interrupts: MSI-X vectors are left at NO_VECTOR and the driver polls
+ * Features: VERSION_1, and FLUSH when offered (write-back cache, as Linux
+ * negotiates).  No interrupts: MSI-X vectors are left at NO_VECTOR and the driver polls
  * the used ring.  BARs are used where they were programmed (qkvm places
  * them itself; under QEMU SeaBIOS has run before the multiboot kernel).
  *
@@ -38,6 +39,7 @@
 #define VIRTQ_DESC_F_NEXT  1              /* 2.6.5 */
 #define VIRTQ_DESC_F_WRITE 2
 #define VIRTIO_MSI_NO_VECTOR 0xffff       /* 4.1.5.1.2 */
+#define VIRTIO_BLK_F_FLUSH 9              /* 5.2.3 */
 #define VIRTIO_BLK_T_IN  0                /* 5.2.6 */
 #define VIRTIO_BLK_T_OUT 1
 
@@ -172,8 +174,15 @@ static void setup(void)
     *(volatile uint32_t *)(common + CC_DFSELECT) = 1;
     if (!(*(volatile uint32_t *)(common + CC_DF) & 1))
         fail("device does not offer VIRTIO_F_VERSION_1");
+    /*
+     * FLUSH when offered, as Linux does: a driver without it gets a
+     * write-through disk from QEMU (an fdatasync after every write), and
+     * the benchmark compares the configuration Linux guests run.
+     */
+    *(volatile uint32_t *)(common + CC_DFSELECT) = 0;
+    uint32_t want = *(volatile uint32_t *)(common + CC_DF) & (1u << VIRTIO_BLK_F_FLUSH);
     *(volatile uint32_t *)(common + CC_GFSELECT) = 0;
-    *(volatile uint32_t *)(common + CC_GF) = 0;
+    *(volatile uint32_t *)(common + CC_GF) = want;
     *(volatile uint32_t *)(common + CC_GFSELECT) = 1;
     *(volatile uint32_t *)(common + CC_GF) = 1;          /* VERSION_1 (bit 32) */
     common[CC_STATUS] = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
