@@ -6,7 +6,8 @@ is 0 unless the harness itself breaks.
 
 Usage: run-bench.py BUILDDIR
 Environment: BENCH_ROUNDS (default 5), BENCH_N (exit-loop iterations,
-default 100000), QEMU (default qemu-system-x86_64).
+default 100000), BENCH_BLK_N (virtio-blk requests per phase, default 2000),
+QEMU (default qemu-system-x86_64).
 See docs/devel/benchmarks.rst.
 """
 import os
@@ -67,6 +68,8 @@ def fmt(x, unit):
         return '%.1f ms' % x
     if unit == 'MiB':
         return '%.1f MiB' % x
+    if unit in ('IOPS', 'MiB/s'):
+        return '%.0f %s' % (x, unit)
     return '%.3g %s' % (x, unit)
 
 
@@ -190,6 +193,85 @@ def bench_exit_instructions():
         goals.append(('user-space work per exit < QEMU',
                       '%.0f vs %.0f instructions' % (r['qkvm'], r['qemu']),
                       r['qkvm'] < r['qemu']))
+
+
+def tsc_khz_of_host():
+    """The TSC rate KVM gives a guest (rawkvm's KVM_GET_TSC_KHZ)."""
+    return guest_cycles([rawkvm, 'io', '1'])[1]
+
+
+BLK_N = int(os.environ.get('BENCH_BLK_N', '2000'))
+BLK_PHASES = [('randread', 'IOPS'), ('randwrite', 'IOPS'), ('seqread', 'MiB/s')]
+
+
+def blk_image(path, mib=256):
+    """A raw image filled with data (not a sparse file, whose holes a read
+    would not touch the disk for), created once in the build directory."""
+    if os.path.exists(path) and os.path.getsize(path) == mib << 20:
+        return
+    with open(path + '.tmp', 'wb') as f:
+        for _ in range(mib):
+            f.write(os.urandom(1 << 20))
+    os.rename(path + '.tmp', path)
+
+
+def bench_virtio_blk():
+    """virtio-blk IOPS and throughput measured inside the guest
+    (tests/guests/virtio-blk.c, a polling virtio 1.x driver; rdtsc around
+    each phase), both VMMs on the same raw image with cache=none
+    (O_DIRECT), modern virtio-blk-pci on both."""
+    guest = os.path.join(build, 'tests', 'guests', 'virtio-blk.elf')
+    if not os.path.exists(guest):
+        print('\n== virtio-blk: skipped (%s not built)' % guest)
+        return
+    if not qemu_bin:
+        print('\n== virtio-blk: skipped (qemu-system-x86_64 not installed)')
+        return
+    img = os.path.join(bdir, 'virtio-blk.img')
+    blk_image(img)
+    khz = tsc_khz_of_host()
+    drive = ['-drive', 'file=%s,format=raw,if=none,id=d0,cache=none' % img]
+    comps = [('qkvm', vm_cmd([qkvm], guest, 'n=%d qd=16' % BLK_N,
+                             extra=['-serial', 'stdio'] + drive +
+                             ['-device', 'virtio-blk-pci,drive=d0'])),
+             ('qemu', vm_cmd([qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64'],
+                             guest, 'n=%d qd=16' % BLK_N,
+                             extra=['-serial', 'stdio'] + drive +
+                             ['-device', 'virtio-blk-pci,drive=d0,disable-legacy=on']))]
+    vals = {}   # (phase, qd) -> name -> [values]
+    for r in range(ROUNDS):
+        for name, cmd in (comps if r % 2 == 0 else comps[::-1]):
+            out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                 text=True).stdout
+            lines = re.findall(r'phase=(\w+) qd=(\d+) n=(\d+) bytes=(\d+) '
+                               r'cycles=(\d+) errors=(\d+)', out)
+            if len(lines) != 2 * len(BLK_PHASES):
+                print('\n== virtio-blk: abandoned: the guest under %s printed:\n%s'
+                      % (name, out))
+                return
+            for ph, qd, n, size, cyc, err in lines:
+                if int(err):
+                    print('\n== virtio-blk: abandoned: %s: %s qd=%s: %s failed '
+                          'requests' % (name, ph, qd, err))
+                    return
+                secs = int(cyc) / (khz * 1e3)
+                unit = dict(BLK_PHASES)[ph]
+                v = (int(n) / secs if unit == 'IOPS'
+                     else int(n) * int(size) / secs / 2**20)
+                vals.setdefault((ph, int(qd)), {}).setdefault(name, []).append(v)
+    ratios = {}   # qd -> [(phase, qkvm / qemu)]
+    for (ph, qd), byname in vals.items():
+        unit = dict(BLK_PHASES)[ph]
+        size = '64 KiB' if ph == 'seqread' else '4 KiB'
+        table('virtio-blk %s %s, queue depth %d (%d requests, guest TSC %d kHz)'
+              % (ph, size, qd, BLK_N, khz),
+              [(n, v, unit) for n, v in byname.items()], base='qemu')
+        ratios.setdefault(qd, []).append(
+            (ph, med(byname['qkvm']) / med(byname['qemu'])))
+    for qd, rs in ratios.items():
+        goals.append(('virtio-blk >= QEMU, queue depth %d' % qd,
+                      ' '.join('%s %.2fx' % r for r in rs),
+                      all(x >= 1 for _, x in rs)))
 
 
 def bench_startup():
@@ -334,6 +416,7 @@ def main():
     t0 = time.perf_counter()
     bench_exits()
     bench_exit_instructions()
+    bench_virtio_blk()
     bench_startup()
     bench_memory()
     bench_user()
