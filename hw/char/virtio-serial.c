@@ -63,6 +63,8 @@ typedef struct VirtIOSerial {
     Chardev *chr;
     char *name;
     bool guest_open;            /* the driver sent PORT_OPEN 1 */
+    bool warned;                /* one warning per device: the guest
+                                 * must not be able to flood the log */
     /* device lock: control messages the driver has no buffer for yet */
     GQueue ctrl_pending;        /* GBytes */
     /* rx_lock: host input for port 0, main loop -> I/O thread */
@@ -132,6 +134,10 @@ static void ctrl_receive(VirtIOSerial *s, uint32_t id, uint16_t event,
         return;
     }
     if (id >= CONSOLE_MAX_PORTS || !s->chr) {
+        if (s->warned) {
+            return;
+        }
+        s->warned = true;
         warn_report("virtio-serial: control event %u for port %u, which "
                     "does not exist", event, id);
         return;
@@ -152,6 +158,10 @@ static void ctrl_receive(VirtIOSerial *s, uint32_t id, uint16_t event,
         break;
     default:
         /* 5.3.6.2: other events are the device's to send */
+        if (s->warned) {
+            break;
+        }
+        s->warned = true;
         warn_report("virtio-serial: unexpected control event %u from the "
                     "driver", event);
         break;

@@ -2,7 +2,7 @@
  * virtio-serial-pci with a virtconsole port (Virtual I/O Device spec 1.2,
  * 5.3) on a socket chardev the test connects to: configuration, the
  * MULTIPORT control handshake (DEVICE_READY -> PORT_ADD -> PORT_READY ->
- * CONSOLE_PORT, PORT_NAME, PORT_OPEN), guest output reaching the socket,
+ * CONSOLE_PORT, PORT_NAME, PORT_OPEN; unknown ports ignored), guest output reaching the socket,
  * socket input reaching the guest's receive buffers (held while none are
  * posted), a short control message breaking the device, and the
  * command lines that are refused.
@@ -181,7 +181,11 @@ static void test_handshake(void)
 
     con_start(&c);
     handshake(&c);
+    /* a port that does not exist, twice: ignored (one warning), no reply */
+    ctrl_out(&c, 5, PORT_READY, 1, 8);
+    ctrl_out(&c, 5, PORT_OPEN, 1, 8);
     g_assert_cmpuint(qvirtio_get_status(&c.d) & QVIRTIO_S_NEEDS_RESET, ==, 0);
+    g_assert_cmpuint(qtest_readw(c.s, c.cin.used + 2), ==, 4);
     con_stop(&c);
 }
 
