@@ -15,10 +15,11 @@
  * Guest -> host: the transmit queue's buffers are written to the chardev
  * on the device's I/O thread (qemu_chr_write_all() is safe from any
  * thread; it serialises whole writes).  Host -> guest: chardev input
- * arrives on the main loop into a small bounded buffer; the receive
- * queue's handler (I/O thread) moves it into the driver's buffers.  When
- * the buffer is full, can_read says 0 and the chardev holds its input
- * until the handler has drained it.
+ * is not read until the port is open (driver running, PORT_OPEN); then
+ * it arrives on the main loop into a small bounded buffer that the
+ * receive queue's handler (I/O thread) moves into the driver's buffers.
+ * When that buffer is full, can_read says 0 and the chardev holds its
+ * input until the handler has drained it.
  */
 #include "hw/virtio/virtio-pci.h"
 #include "hw/boards.h"
@@ -74,6 +75,8 @@ typedef struct VirtIOSerial {
 } VirtIOSerial;
 
 static GPtrArray *serial_devices;       /* VirtIOSerial, creation order */
+
+static void handle_rx(VirtIODevice *vdev, VirtQueue *vq);
 
 /* ---- control queues (device lock held) --------------------------------- */
 
@@ -155,6 +158,10 @@ static void ctrl_receive(VirtIOSerial *s, uint32_t id, uint16_t event,
         break;
     case VIRTIO_CONSOLE_PORT_OPEN:
         s->guest_open = value;
+        if (value) {
+            /* input held while the port was closed may go now */
+            handle_rx(&s->vdev, s->rx);
+        }
         break;
     default:
         /* 5.3.6.2: other events are the device's to send */
@@ -255,14 +262,25 @@ static void handle_rx(VirtIODevice *vdev, VirtQueue *vq)
     }
 }
 
-/* Main loop: how much host input the port can hold now. */
+/*
+ * Main loop: how much host input the port can take now.  None until the
+ * port is open: the driver is running and (with MULTIPORT) has sent
+ * PORT_OPEN, which Linux does after posting its receive buffers.  The
+ * receive handler or PORT_OPEN calls qemu_chr_fe_accept_input() later.
+ */
 static size_t console_can_read(void *opaque)
 {
     VirtIOSerial *s = opaque;
+    bool open;
     size_t room;
 
+    g_mutex_lock(s->vdev.lock);
+    open = virtio_queue_ready(s->rx) &&
+           (s->guest_open ||
+            !virtio_has_feature(&s->vdev, VIRTIO_CONSOLE_F_MULTIPORT));
+    g_mutex_unlock(s->vdev.lock);
     g_mutex_lock(&s->rx_lock);
-    room = CONSOLE_RX_MAX - s->rx_buf->len;
+    room = open ? CONSOLE_RX_MAX - s->rx_buf->len : 0;
     s->rx_was_full = room == 0;
     g_mutex_unlock(&s->rx_lock);
     return room;

@@ -4,7 +4,7 @@
  * MULTIPORT control handshake (DEVICE_READY -> PORT_ADD -> PORT_READY ->
  * CONSOLE_PORT, PORT_NAME, PORT_OPEN; unknown ports ignored), guest output reaching the socket,
  * socket input reaching the guest's receive buffers (held while none are
- * posted), a short control message breaking the device, and the
+ * posted and until the port is open), port 0 without MULTIPORT, a short control message breaking the device, and the
  * command lines that are refused.
  */
 #include "qvirtio.h"
@@ -142,7 +142,8 @@ static void expect_ctrl(Con *c, uint16_t want_event, uint16_t want_value)
     g_assert_cmpuint(value, ==, want_value);
 }
 
-static void handshake(Con *c)
+/* Everything up to the driver's own PORT_OPEN. */
+static void handshake_until_open(Con *c)
 {
     uint32_t id;
     uint16_t event, value;
@@ -159,7 +160,22 @@ static void handshake(Con *c)
     g_assert_cmpuint(event, ==, PORT_NAME_EV);
     g_assert_cmpstr(name, ==, PORT_NAME);
     expect_ctrl(c, PORT_OPEN, 1);
+}
+
+static void handshake(Con *c)
+{
+    handshake_until_open(c);
     ctrl_out(c, 0, PORT_OPEN, 1, 8);
+}
+
+static void post_rx(Con *c, uint16_t n)
+{
+    for (uint16_t i = 0; i < n; i++) {
+        qvirtqueue_desc(&c->rx, i, RX_RAM + i * RX_BUF, RX_BUF,
+                        QVRING_DESC_F_WRITE, 0);
+        qvirtqueue_make_avail(&c->rx, i);
+    }
+    qvirtqueue_kick(&c->rx);
 }
 
 static void test_config(void)
@@ -247,12 +263,7 @@ static void test_input(void)
     /* no buffer yet: nothing can be used; give the main loop a moment */
     g_usleep(100 * 1000);
     g_assert_false(qvirtqueue_wait_used(&c.rx, 100, &id, &len));
-    for (uint16_t i = 0; i < 4; i++) {
-        qvirtqueue_desc(&c.rx, i, RX_RAM + i * RX_BUF, RX_BUF,
-                        QVRING_DESC_F_WRITE, 0);
-        qvirtqueue_make_avail(&c.rx, i);
-    }
-    qvirtqueue_kick(&c.rx);
+    post_rx(&c, 4);
     g_assert_true(qvirtqueue_wait_used(&c.rx, WAIT_MS, &id, &len));
     g_assert_cmpuint(id, ==, 0);
     g_assert_cmpuint(len, ==, strlen(typed));
@@ -266,6 +277,60 @@ static void test_input(void)
     g_assert_cmpuint(len, ==, 3);
     qtest_memread(c.s, RX_RAM + RX_BUF, got, len);
     g_assert_cmpmem(got, 3, "ls\n", 3);
+    con_stop(&c);
+}
+
+/* Host input before the driver opened the port stays in the chardev,
+ * though receive buffers are posted; PORT_OPEN lets it in. */
+static void test_input_waits_for_open(void)
+{
+    char got[RX_BUF] = { 0 };
+    uint32_t id, len;
+    Con c;
+
+    con_start(&c);
+    handshake_until_open(&c);
+    post_rx(&c, 4);
+    g_assert_cmpint(write(c.fd, "early\n", 6), ==, 6);
+    g_usleep(100 * 1000);
+    g_assert_false(qvirtqueue_wait_used(&c.rx, 100, &id, &len));
+    ctrl_out(&c, 0, PORT_OPEN, 1, 8);
+    g_assert_true(qvirtqueue_wait_used(&c.rx, WAIT_MS, &id, &len));
+    g_assert_cmpuint(len, ==, 6);
+    qtest_memread(c.s, RX_RAM + id * RX_BUF, got, len);
+    g_assert_cmpstr(got, ==, "early\n");
+    con_stop(&c);
+}
+
+/* Without MULTIPORT port 0 is all there is: queues 0 and 1, no control
+ * messages, open once the driver is. */
+static void test_single_port(void)
+{
+    char got[RX_BUF] = { 0 };
+    uint32_t id, len;
+    Con c;
+
+    con_start(&c);
+    g_assert_true(qvirtio_negotiate(&c.d, 1ULL << QVIRTIO_F_VERSION_1));
+    qvirtqueue_setup(&c.rx, &c.d, 0, 8, QVIRTIO_NO_VECTOR);
+    qvirtqueue_setup(&c.tx, &c.d, 1, 8, QVIRTIO_NO_VECTOR);
+    qvirtio_set_status(&c.d, QVIRTIO_S_ACKNOWLEDGE | QVIRTIO_S_DRIVER |
+                       QVIRTIO_S_FEATURES_OK | QVIRTIO_S_DRIVER_OK);
+    post_rx(&c, 4);
+    g_assert_cmpint(write(c.fd, "in\n", 3), ==, 3);
+    g_assert_true(qvirtqueue_wait_used(&c.rx, WAIT_MS, &id, &len));
+    g_assert_cmpuint(len, ==, 3);
+    qtest_memread(c.s, RX_RAM + id * RX_BUF, got, len);
+    g_assert_cmpstr(got, ==, "in\n");
+
+    qtest_memwrite(c.s, TX_RAM, "out\n", 4);
+    qvirtqueue_desc(&c.tx, 0, TX_RAM, 4, 0, 0);
+    qvirtqueue_make_avail(&c.tx, 0);
+    qvirtqueue_kick(&c.tx);
+    g_assert_true(qvirtqueue_wait_used(&c.tx, WAIT_MS, &id, &len));
+    memset(got, 0, sizeof(got));
+    g_assert_true(read_exact(c.fd, got, 4));
+    g_assert_cmpstr(got, ==, "out\n");
     con_stop(&c);
 }
 
@@ -329,6 +394,9 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-console/handshake", test_handshake);
     g_test_add_func("/virtio-console/output", test_output);
     g_test_add_func("/virtio-console/input", test_input);
+    g_test_add_func("/virtio-console/input-waits-for-open",
+                    test_input_waits_for_open);
+    g_test_add_func("/virtio-console/single-port", test_single_port);
     g_test_add_func("/virtio-console/short-control", test_short_control);
     g_test_add_func("/virtio-console/refused", test_refused);
     return g_test_run();
