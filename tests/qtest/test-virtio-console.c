@@ -41,7 +41,8 @@ typedef struct Con {
     uint16_t cout_next;
 } Con;
 
-static void con_start(Con *c)
+/* devices: the -device options, with chardev con0 (the test's socket) */
+static void con_start_with(Con *c, const char *devices)
 {
     g_autofree char *args = NULL;
     struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -49,9 +50,7 @@ static void con_start(Con *c)
     c->dir = g_dir_make_tmp("qtest-vcon-XXXXXX", NULL);
     c->sock = g_build_filename(c->dir, "con.sock", NULL);
     args = g_strdup_printf("-chardev socket,id=con0,path=%s,server=on,"
-                           "wait=off -device virtio-serial-pci,id=vs0,"
-                           "addr=0x3 -device virtconsole,chardev=con0,"
-                           "bus=vs0.0,name=" PORT_NAME, c->sock);
+                           "wait=off %s", c->sock, devices);
     c->s = qtest_init(args);
     /* the first exchange is also the sign the VMM (and socket) is up */
     qvirtio_pci_init(&c->d, c->s, CON_DEVFN, ALLOC_BASE);
@@ -60,6 +59,13 @@ static void con_start(Con *c)
     g_strlcpy(a.sun_path, c->sock, sizeof(a.sun_path));
     g_assert_cmpint(connect(c->fd, (struct sockaddr *)&a, sizeof(a)), ==, 0);
     c->cout_next = 0;
+}
+
+static void con_start(Con *c)
+{
+    con_start_with(c, "-device virtio-serial-pci,id=vs0,addr=0x3 "
+                   "-device virtconsole,chardev=con0,bus=vs0.0,"
+                   "name=" PORT_NAME);
 }
 
 static void con_stop(Con *c)
@@ -334,6 +340,38 @@ static void test_single_port(void)
     con_stop(&c);
 }
 
+/* The JSON form libvirt 9.0 writes for <console type='pty'><target
+ * type='virtio'/> (virtconsole without bus or name): port 0 is a
+ * console, and its output reaches the chardev. */
+static void test_libvirt_form(void)
+{
+    char got[8] = { 0 };
+    uint32_t id, len;
+    Con c;
+
+    con_start_with(&c, "-device '{\"driver\":\"virtio-serial-pci\","
+                   "\"id\":\"virtio-serial0\",\"bus\":\"pci.0\","
+                   "\"addr\":\"0x3\"}' -device '{\"driver\":"
+                   "\"virtconsole\",\"chardev\":\"con0\","
+                   "\"id\":\"console0\"}'");
+    g_assert_cmphex(qpci_config_read(c.s, CON_DEVFN, 0, 4), ==, 0x10431af4);
+    con_driver_ok(&c);
+    ctrl_out(&c, 0, DEVICE_READY, 1, 8);
+    expect_ctrl(&c, DEVICE_ADD, 1);
+    ctrl_out(&c, 0, PORT_READY, 1, 8);
+    expect_ctrl(&c, CONSOLE_PORT, 1);
+    expect_ctrl(&c, PORT_OPEN, 1);          /* no name: no PORT_NAME */
+    ctrl_out(&c, 0, PORT_OPEN, 1, 8);
+    qtest_memwrite(c.s, TX_RAM, "virsh\n", 6);
+    qvirtqueue_desc(&c.tx, 0, TX_RAM, 6, 0, 0);
+    qvirtqueue_make_avail(&c.tx, 0);
+    qvirtqueue_kick(&c.tx);
+    g_assert_true(qvirtqueue_wait_used(&c.tx, WAIT_MS, &id, &len));
+    g_assert_true(read_exact(c.fd, got, 6));
+    g_assert_cmpstr(got, ==, "virsh\n");
+    con_stop(&c);
+}
+
 /* A control message shorter than its 8-byte header breaks the device. */
 static void test_short_control(void)
 {
@@ -397,6 +435,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-console/input-waits-for-open",
                     test_input_waits_for_open);
     g_test_add_func("/virtio-console/single-port", test_single_port);
+    g_test_add_func("/virtio-console/libvirt-form", test_libvirt_form);
     g_test_add_func("/virtio-console/short-control", test_short_control);
     g_test_add_func("/virtio-console/refused", test_refused);
     return g_test_run();
