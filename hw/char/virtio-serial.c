@@ -407,6 +407,10 @@ static VirtIOSerial *find_serial_bus(const char *bus, GError **errp)
     }
     if (want) {
         error_setg(errp, "Bus '%s' not found", bus);
+    } else if (serial_devices && serial_devices->len) {
+        error_setg(errp, "virtconsole: every virtio-serial-pci already has "
+                   "its one port (qkvm supports one virtconsole per "
+                   "virtio-serial-pci)");
     } else {
         error_setg(errp, "No 'virtio-serial-bus' bus found for device "
                    "'virtconsole'");

@@ -421,6 +421,10 @@ static void test_refused(void)
                          "-device virtconsole,chardev=c1,bus=vs0.0",
                          "already has its one port");
     expect_startup_error("-device virtio-serial-pci "
+                         "-device virtconsole,chardev=c0 "
+                         "-device virtconsole,chardev=c1",
+                         "every virtio-serial-pci already has its one port");
+    expect_startup_error("-device virtio-serial-pci "
                          "-device virtconsole,chardev=c0,nr=1",
                          "nr=1 is not supported");
 }
