@@ -770,5 +770,34 @@ class LibvirtTest(unittest.TestCase):
         self.wait_gone(pid)
         self.virsh('undefine', self.domain)
 
+    def test_40_virtio_console(self):
+        # <console type='pty'><target type='virtio'/>: libvirt adds a
+        # virtio-serial controller and writes virtio-serial-pci plus
+        # virtconsole on a pty chardev; the domain starts, query-pci shows
+        # the console device (0x1043) and virsh knows the pty
+        self.define('serial-irq', devices=(
+            "    <console type='pty'>\n"
+            "      <target type='virtio' port='1'/>\n"
+            "    </console>\n"))
+        pid = self.start('serial-irq: ready')
+        cmd = self.command_line()
+        LibvirtTest.notes.append('virtio console command line: ' + str(cmd))
+        self.assertIn('virtio-serial-pci', str(cmd))
+        self.assertIn('virtconsole', str(cmd))
+        r = self.virsh('qemu-monitor-command', self.domain,
+                       '{"execute":"query-pci"}')
+        devs = json.loads(r.stdout)['return'][0]['devices']
+        ids = [(d['id']['vendor'], d['id']['device']) for d in devs]
+        self.assertIn((0x1af4, 0x1043), ids, r.stdout)
+        r = self.virsh('dumpxml', self.domain)
+        # (libvirt learns the pty's path from query-chardev)
+        self.assertRegex(r.stdout, r"<console type='pty'>\s*"
+                         r"<source path='/dev/pts/\d+'/>\s*"
+                         r"<target type='virtio' port='1'/>")
+        self.virsh('destroy', self.domain)
+        self.assertEqual(self.wait_state('shut off'), 'shut off (destroyed)')
+        self.wait_gone(pid)
+        self.virsh('undefine', self.domain)
+
 if __name__ == '__main__':
     unittest.main()

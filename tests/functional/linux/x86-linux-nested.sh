@@ -11,7 +11,9 @@
 #             loopback); on a blank virtio disk it makes an ext2 file system,
 #             writes a file and reboots (qkvm resets the machine); then it
 #             reads the file back and powers off through ACPI (S5) -> qkvm
-#             exits 0
+#             exits 0; each boot writes a line to /dev/hvc0 (virtconsole
+#             on virtio-serial-pci, a TCP socket chardev L1's nc is
+#             connected to), and the first boot reads the line L1 sent
 #
 # Why nested: this host's own /dev/kvm cannot run a stock kernel (its
 # instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
@@ -75,7 +77,7 @@ VIRTIO_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
   drivers/virtio/virtio_pci drivers/char/hw_random/virtio-rng
   drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache
   fs/jbd2/jbd2 fs/ext4/ext4 net/core/failover drivers/net/net_failover
-  drivers/net/virtio_net"
+  drivers/net/virtio_net drivers/char/virtio_console"
 for m in $VIRTIO_MODS; do
   cp "$mods/$m.ko" "$I/mods/" || fail "module $m.ko missing from $kpkg"
 done
@@ -99,6 +101,14 @@ done
 n=\$(head -c 64 /dev/hwrng 2>/dev/null | wc -c)
 echo "QKVM-VIRTIO-RNG bytes=\$n current=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 grep -i virtio /proc/interrupts | sed 's/^/QKVM-IRQ /'
+# virtconsole: the MULTIPORT handshake makes /dev/hvc0 (asynchronously)
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/hvc0 ] && break; sleep 1; done
+# (held open on fd 3: the tty's last close would discard typed input)
+if [ -c /dev/hvc0 ] && exec 3<>/dev/hvc0; then
+  echo "QKVM-HVC-LINE boot-\$(cut -d' ' -f1 /proc/uptime)" >&3
+else
+  echo "QKVM-HVC-MISSING"
+fi
 # virtio-net-pci on -netdev user: DHCP, then HTTP through slirp's NAT
 ifconfig lo up; ifconfig eth0 up
 if timeout 60 udhcpc -i eth0 -n -q -t 5 -s /bin/dhcp.sh 2>/dev/null; then
@@ -113,6 +123,8 @@ if mount -t ext2 /dev/vda /mnt 2>/dev/null; then
   umount /mnt
 else
   echo "QKVM-BLK-SIZE \$(cat /sys/block/vda/size 2>/dev/null)"
+  # first boot: the line L1 sent before the port was open arrives now
+  read -t 20 l <&3; echo "QKVM-HVC-GOT \$l"
   # reboot only after a successful write: a failure must not loop
   if mke2fs -q /dev/vda && mount -t ext2 /dev/vda /mnt &&
      echo "persist-\$(cat /proc/sys/kernel/random/uuid)" > /mnt/persist; then
@@ -150,12 +162,21 @@ echo "OUTER-PAGE \$(cat /www/index.html)"
 httpd -p 127.0.0.1:8080 -h /www
 t0=\$(cut -d' ' -f1 /proc/uptime)
 dd if=/dev/zero of=/tmp/disk.raw bs=1M count=16 2>/dev/null
+# the virtconsole's peer: connect once qkvm listens, send one line, keep
+# stdin open (an EOF would hang up) and collect what the guest writes
+(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1
+   (echo "QKVM-HVC-IN-\$\$"; sleep 600) | nc 127.0.0.1 4555 > /tmp/hvc.out && break
+ done) &
 # no -no-reboot: the inner guest reboots once (see its /init)
 timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio \
   -device virtio-rng-pci,id=rng0 -drive file=/tmp/disk.raw,format=raw,if=virtio \
-  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 $EXTRA_ARGS \
+  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+  -chardev socket,id=vcon,host=127.0.0.1,port=4555,server=on,wait=off \
+  -device virtio-serial-pci,id=vs0 \
+  -device virtconsole,chardev=vcon,bus=vs0.0 $EXTRA_ARGS \
   -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 panic=-1 quiet"
 echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
+sleep 1; sed 's/^/OUTER-HVC /' /tmp/hvc.out
 poweroff -f
 INIT
 chmod +x "$O/init"
@@ -190,4 +211,9 @@ grep -aq 'QKVM-NET-DHCP ip=10.0.2.15 router=10.0.2.2' "$B/outer.log" ||
 page=$(grep -a 'OUTER-PAGE' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
 grep -aq "QKVM-NET-GOT $page" "$B/outer.log" ||
   fail "the inner Linux did not fetch the page ($page) over virtio-net"
+# one line per boot (the guest reboots once), through the chardev socket
+[ "$(grep -a -c '^OUTER-HVC QKVM-HVC-LINE boot-' "$B/outer.log")" = 2 ] ||
+  fail "the inner Linux's two lines to /dev/hvc0 did not reach the virtconsole chardev"
+grep -aq 'QKVM-HVC-GOT QKVM-HVC-IN-[0-9]' "$B/outer.log" ||
+  fail "the line L1 sent to the virtconsole chardev did not reach /dev/hvc0"
 echo PASS
