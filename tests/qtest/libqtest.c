@@ -706,3 +706,19 @@ bool qtest_todo_unless(bool ok, const char *fmt, ...)
     g_test_incomplete(msg);
     return false;
 }
+
+void qtest_expect_startup_error(const char *args, const char *msg)
+{
+    g_autofree char *cmd = g_strdup_printf("%s -accel qtest -display none %s",
+                                           g_getenv("QTEST_QEMU_BINARY"),
+                                           args);
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    if (!strstr(err, msg)) {
+        g_error("expected '%s' in: %s", msg, err);
+    }
+}

@@ -26,6 +26,11 @@ typedef struct QTestState QTestState;
 /* Start a VMM; extra_args is split like a shell would (may be NULL). */
 QTestState *qtest_init(const char *extra_args);
 QTestState *qtest_initf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/*
+ * Start $QTEST_QEMU_BINARY -accel qtest -display none ARGS and expect it
+ * to refuse at start-up: exit status 1 and msg in what it printed.
+ */
+void qtest_expect_startup_error(const char *args, const char *msg);
 
 /*
  * Stop the VMM with SIGTERM and reap it (SIGKILL after the timeout); the
