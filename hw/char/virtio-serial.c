@@ -122,7 +122,9 @@ static void ctrl_send(VirtIOSerial *s, uint16_t event, uint16_t value,
     stl_le_p(msg, 0);           /* port id: only port 0 exists */
     stw_le_p(msg + 4, event);
     stw_le_p(msg + 6, value);
-    memcpy(msg + CONTROL_LEN, text, tlen);
+    if (tlen) {
+        memcpy(msg + CONTROL_LEN, text, tlen);
+    }
     g_queue_push_tail(&s->ctrl_pending, g_bytes_new(msg, CONTROL_LEN + tlen));
 }
 
