@@ -7,6 +7,8 @@ PKGS=(
   libglib2.0-dev libjson-glib-dev libfdt-dev
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
+  # e2fsprogs: mke2fs -d makes the nested Linux test's ext4 root image
+  e2fsprogs
   libslirp-dev
   # libslirp-dev: -netdev user (the library QEMU uses)
   qemu-system-x86 ovmf

@@ -4,16 +4,20 @@
 #   host: qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt   (outer, L1)
 #     L1: Debian's kernel, kvm + kvm_amd loaded -> /dev/kvm
 #       qkvm-system-x86_64 -accel kvm -kernel vmlinux (PVH)      (inner, L2)
-#         L2: the same kernel, a busybox /init that prints a marker,
-#             loads the virtio drivers and reads virtio-rng-pci (/dev/hwrng);
-#             gets an address by DHCP from -netdev user (virtio-net-pci) and
-#             fetches a page from an HTTP server in L1 (10.0.2.2 = L1's
-#             loopback); on a blank virtio disk it makes an ext2 file system,
-#             writes a file and reboots (qkvm resets the machine); then it
-#             reads the file back and powers off through ACPI (S5) -> qkvm
-#             exits 0; each boot writes a line to /dev/hvc0 (virtconsole
-#             on virtio-serial-pci, a TCP socket chardev L1's nc is
-#             connected to), and the first boot reads the line L1 sent
+#         L2: the same kernel, root=/dev/vda on virtio-blk-pci: a small
+#             initramfs loads the virtio and ext4 modules and switch_roots
+#             to the ext4 image the test made (busybox, the other modules,
+#             /sbin/init, an id file); that init shows / is /dev/vda with
+#             the image's id, loads virtio-rng/-net/-console from the root
+#             and reads virtio-rng-pci (/dev/hwrng); gets an address by
+#             DHCP from -netdev user (virtio-net-pci), fetches a page from
+#             an HTTP server in L1 (10.0.2.2 = L1's loopback) and serves one
+#             that L1 fetches through hostfwd; writes a file to / and
+#             reboots (qkvm resets the machine); the second boot, from the
+#             same root, reads the file back and powers off through ACPI
+#             (S5) -> qkvm exits 0; each boot writes a line to /dev/hvc0
+#             (virtconsole on virtio-serial-pci, a TCP socket chardev L1's
+#             nc is connected to), and the first boot reads the line L1 sent
 #
 # Why nested: this host's own /dev/kvm cannot run a stock kernel (its
 # instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
@@ -32,7 +36,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 log() { echo "[nested] $*"; }
 
-for t in qemu-system-x86_64 cpio xz dpkg-deb apt-get gzip ldd; do
+for t in qemu-system-x86_64 cpio xz dpkg-deb apt-get gzip ldd mke2fs; do
   command -v $t >/dev/null || skip "$t is not installed (scripts/install-deps.sh installs it)"
 done
 [ -x "$QKVM" ] || fail "no qkvm binary at $QKVM"
@@ -68,35 +72,78 @@ off=$(grep -aob $'\xfd7zXZ\x00' "$vmlinuz" | head -1 | cut -d: -f1)
 tail -c +$((off + 1)) "$vmlinuz" | xz -dc 2>/dev/null > "$B/vmlinux"
 [ "$(head -c 4 "$B/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || fail "extracted vmlinux is not ELF"
 
-# --- inner initramfs: marker line, virtio devices, then ACPI power-off --------
-I=$B/inner; mkdir -p "$I"/{bin,proc,sys,dev,mods}
-cp "$B/bb/bin/busybox" "$I/bin/"
-# the virtio drivers are modules in Debian's kernel; insmod order = deps
-VIRTIO_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
+# --- the inner guest's modules ---------------------------------------------
+# Debian builds the virtio and ext4 drivers as modules (CONFIG_VIRTIO_PCI,
+# _BLK, _NET, _CONSOLE, HW_RANDOM_VIRTIO, EXT4_FS, JBD2, FS_MBCACHE, CRC16,
+# CRYPTO_CRC32C =m in its config-$kver).  As with Debian's own initramfs,
+# the initramfs carries what mounting the root needs; the rest is loaded
+# from the root file system.  Each list is in insmod (dependency) order.
+ROOT_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
   drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
-  drivers/virtio/virtio_pci drivers/char/hw_random/virtio-rng
-  drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache
-  fs/jbd2/jbd2 fs/ext4/ext4 net/core/failover drivers/net/net_failover
-  drivers/net/virtio_net drivers/char/virtio_console"
-for m in $VIRTIO_MODS; do
-  cp "$mods/$m.ko" "$I/mods/" || fail "module $m.ko missing from $kpkg"
+  drivers/virtio/virtio_pci drivers/block/virtio_blk lib/crc16
+  crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
+LATE_MODS="drivers/char/hw_random/virtio-rng net/core/failover
+  drivers/net/net_failover drivers/net/virtio_net drivers/char/virtio_console"
+put_mods() {    # put_mods DIR MODULE...: copy the .ko files into DIR
+  local dir=$1 m; shift; mkdir -p "$dir"
+  for m in "$@"; do
+    cp "$mods/$m.ko" "$dir/" || fail "module $m.ko missing from $kpkg"
+  done
+}
+mod_names() { local m; for m in "$@"; do printf '%s ' "${m##*/}"; done; }
+# shell text that insmods the modules of the list from DIR, in order
+insmod_text() { local dir=$1; shift
+  echo "for m in $(mod_names "$@"); do insmod $dir/\$m.ko || echo \"QKVM-INSMOD-FAILED \$m\"; done"
+}
+
+# --- inner initramfs: load the storage drivers, mount root=, switch_root ----
+I=$B/inner; mkdir -p "$I"/{bin,proc,sys,dev,root}
+cp "$B/bb/bin/busybox" "$I/bin/"
+put_mods "$I/mods" $ROOT_MODS
+cat > "$I/init" <<INIT
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+root=; fstype=ext4; mode=ro
+for w in \$(cat /proc/cmdline); do
+  case \$w in root=*) root=\${w#root=};; rootfstype=*) fstype=\${w#*=};; rw|ro) mode=\$w;; esac
 done
+$(insmod_text /mods $ROOT_MODS)
+for i in \$(seq 50); do [ -b "\$root" ] && break; sleep 0.2; done
+echo "QKVM-INITRAMFS root=\$root uptime=\$(cut -d' ' -f1 /proc/uptime)"
+if ! mount -t \$fstype -o \$mode "\$root" /root; then
+  echo "QKVM-ROOT-MOUNT-FAILED \$root"; poweroff -f
+fi
+# what Debian's initramfs does: the API file systems move to the new root
+for d in dev proc sys; do mount --move /\$d /root/\$d; done
+exec switch_root /root /sbin/init
+INIT
+chmod +x "$I/init"
+(cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$B/inner.cpio.gz"
+
+# --- the root file system on the virtio disk: busybox, the late modules, init
+# (an ext4 image made without root by mke2fs -d; its id proves which disk
+# the inner Linux runs from)
+R=$B/rootfs; mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,www}
+cp "$B/bb/bin/busybox" "$R/bin/"
+put_mods "$R/lib/modules/qkvm" $LATE_MODS
+ROOT_ID=root-$(cat /proc/sys/kernel/random/uuid)
+echo "$ROOT_ID" > "$R/etc/qkvm-root-id"
 # udhcpc's script: configure what the lease says
-cat > "$I/bin/dhcp.sh" <<'DHCP'
+cat > "$R/bin/dhcp.sh" <<'DHCP'
 #!/bin/busybox sh
 [ "$1" = bound ] || exit 0
 ifconfig "$interface" "$ip" netmask "$subnet" && route add default gw "$router" &&
   echo "QKVM-NET-DHCP ip=$ip router=$router"
 DHCP
-chmod +x "$I/bin/dhcp.sh"
-cat > "$I/init" <<INIT
+chmod +x "$R/bin/dhcp.sh"
+cat > "$R/sbin/init" <<INIT
 #!/bin/busybox sh
-/bin/busybox --install -s /bin
-mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+/bin/busybox --install -s /bin 2>/dev/null
 echo "QKVM-LINUX-USERSPACE-OK cpus=\$(grep -c ^processor /proc/cpuinfo) uptime=\$(cut -d' ' -f1 /proc/uptime)"
-for m in $(for m in $VIRTIO_MODS; do printf '%s ' "${m##*/}"; done); do
-  insmod /mods/\$m.ko || echo "QKVM-INSMOD-FAILED \$m"
-done
+# this IS the root: / is the virtio disk, and it holds the image the test made
+echo "QKVM-ROOT \$(awk '\$2 == "/" { m = \$1 " " \$3 " " substr(\$4, 1, 2) } END { print m }' /proc/mounts) fs=\$(stat -f -c %T /) id=\$(cat /etc/qkvm-root-id) sectors=\$(cat /sys/block/vda/size)"
+$(insmod_text /lib/modules/qkvm $LATE_MODS)
 # virtio-rng-pci: the driver bound, and reads return bytes
 n=\$(head -c 64 /dev/hwrng 2>/dev/null | wc -c)
 echo "QKVM-VIRTIO-RNG bytes=\$n current=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
@@ -116,27 +163,28 @@ if timeout 60 udhcpc -i eth0 -n -q -t 5 -s /bin/dhcp.sh 2>/dev/null; then
   echo "QKVM-NET-GOT \$(printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' |
     timeout 20 nc 10.0.2.2 8080 2>&1 | grep page-)"
 fi
-# virtio-blk-pci: a file written before a reboot is there after it
-mkdir -p /mnt
-if mount -t ext2 /dev/vda /mnt 2>/dev/null; then
-  echo "QKVM-BLK-READBACK \$(cat /mnt/persist)"
-  umount /mnt
-else
-  echo "QKVM-BLK-SIZE \$(cat /sys/block/vda/size 2>/dev/null)"
-  # first boot: the line L1 sent before the port was open arrives now
-  read -t 20 l <&3; echo "QKVM-HVC-GOT \$l"
-  # reboot only after a successful write: a failure must not loop
-  if mke2fs -q /dev/vda && mount -t ext2 /dev/vda /mnt &&
-     echo "persist-\$(cat /proc/sys/kernel/random/uuid)" > /mnt/persist; then
-    echo "QKVM-BLK-WROTE \$(cat /mnt/persist)"
-    umount /mnt; sync
-    reboot -f
-  fi
+if [ -f /persist ]; then
+  echo "QKVM-BLK-READBACK \$(cat /persist)"
+  poweroff -f
+fi
+# first boot: the line L1 sent before the port was open arrives now
+read -t 20 l <&3; echo "QKVM-HVC-GOT \$l"
+# hostfwd: L1's client reaches a server in this guest (one connection)
+printf 'HTTP/1.0 200 OK\\r\\n\\r\\nguest-%s\\n' "\$(cat /etc/qkvm-root-id)" |
+  timeout 60 nc -l -p 80 >/dev/null && echo "QKVM-HOSTFWD-SERVED"
+# a file written to the root before a reboot is there after it (reboot
+# only after a successful write: a failure must not loop)
+if echo "persist-\$(cat /proc/sys/kernel/random/uuid)" > /persist; then
+  echo "QKVM-BLK-WROTE \$(cat /persist)"
+  sync; mount -o remount,ro /
+  reboot -f
 fi
 poweroff -f
 INIT
-chmod +x "$I/init"
-(cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$B/inner.cpio.gz"
+chmod +x "$R/sbin/init"
+ROOT_MB=32
+mke2fs -q -t ext4 -L qkvm-root -d "$R" "$B/root.img" ${ROOT_MB}M >/dev/null ||
+  fail "mke2fs -d could not make the root image"
 
 # --- outer initramfs: busybox, kvm modules, qkvm and its libraries -----------
 O=$B/outer; mkdir -p "$O"/{bin,dev,proc,sys,tmp,inner,mods}
@@ -148,7 +196,7 @@ cp "$QKVM" "$O/bin/qkvm-system-x86_64"
 for l in $(ldd "$QKVM" | grep -o '/[^ ]*'); do
   mkdir -p "$O$(dirname "$l")"; cp -L "$l" "$O$l"
 done
-cp "$B/vmlinux" "$B/inner.cpio.gz" "$O/inner/"
+cp "$B/vmlinux" "$B/inner.cpio.gz" "$B/root.img" "$O/inner/"
 cat > "$O/init" <<INIT
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -161,22 +209,27 @@ mkdir -p /www && echo "page-\$\$-\$(cut -d' ' -f1 /proc/uptime)" > /www/index.ht
 echo "OUTER-PAGE \$(cat /www/index.html)"
 httpd -p 127.0.0.1:8080 -h /www
 t0=\$(cut -d' ' -f1 /proc/uptime)
-dd if=/dev/zero of=/tmp/disk.raw bs=1M count=16 2>/dev/null
 # the virtconsole's peer: connect once qkvm listens, send one line, keep
 # stdin open (an EOF would hang up) and collect what the guest writes
 (for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1
    (echo "QKVM-HVC-IN-\$\$"; sleep 600) | nc 127.0.0.1 4555 > /tmp/hvc.out && break
  done) &
+# hostfwd: fetch the page the inner guest serves on its port 80
+(for i in \$(seq 90); do sleep 2
+   printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 5580 > /tmp/fwd.out 2>/dev/null
+   grep -q guest- /tmp/fwd.out && break
+ done) &
 # no -no-reboot: the inner guest reboots once (see its /init)
 timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial stdio \
-  -device virtio-rng-pci,id=rng0 -drive file=/tmp/disk.raw,format=raw,if=virtio \
-  -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+  -device virtio-rng-pci,id=rng0 -drive file=/inner/root.img,format=raw,if=virtio \
+  -netdev user,id=n0,hostfwd=tcp:127.0.0.1:5580-:80 -device virtio-net-pci,netdev=n0 \
   -chardev socket,id=vcon,host=127.0.0.1,port=4555,server=on,wait=off \
   -device virtio-serial-pci,id=vs0 \
   -device virtconsole,chardev=vcon,bus=vs0.0 $EXTRA_ARGS \
-  -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 panic=-1 quiet"
+  -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 root=/dev/vda rw panic=-1 quiet"
 echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
 sleep 1; sed 's/^/OUTER-HVC /' /tmp/hvc.out
+echo "OUTER-HOSTFWD \$(grep guest- /tmp/fwd.out)"
 poweroff -f
 INIT
 chmod +x "$O/init"
@@ -199,18 +252,23 @@ grep -aq 'QKVM-VIRTIO-RNG bytes=64 current=virtio_rng' "$B/outer.log" ||
   fail "the inner Linux did not read 64 bytes from virtio-rng-pci"
 grep -aq 'QKVM-IRQ .*PCI-MSI.*virtio[0-9]-input' "$B/outer.log" ||
   fail "virtio-rng-pci has no MSI-X queue interrupt in the inner Linux"
-grep -aq 'QKVM-BLK-SIZE 32768' "$B/outer.log" ||
-  fail "the inner Linux did not see a 16 MiB virtio disk"
+# the root file system is the test's image on /dev/vda, mounted rw
+grep -aq "QKVM-ROOT /dev/vda ext4 rw fs=ext2/ext3 id=$ROOT_ID sectors=$((ROOT_MB * 2048))" "$B/outer.log" ||
+  fail "the inner Linux's root is not the ${ROOT_MB} MiB ext4 image $ROOT_ID on /dev/vda"
+[ "$(grep -a -c '^QKVM-ROOT ' "$B/outer.log")" = 2 ] ||
+  fail "the inner Linux did not boot twice from its virtio root"
 wrote=$(grep -a 'QKVM-BLK-WROTE' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
 read=$(grep -a 'QKVM-BLK-READBACK' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
-[ -n "$wrote" ] || fail "the inner Linux did not write its file to the virtio disk"
+[ -n "$wrote" ] || fail "the inner Linux did not write its file to the virtio root"
 [ "$wrote" = "$read" ] ||
-  fail "after the reboot the virtio disk held '$read', not '$wrote'"
+  fail "after the reboot the virtio root held '$read', not '$wrote'"
 grep -aq 'QKVM-NET-DHCP ip=10.0.2.15 router=10.0.2.2' "$B/outer.log" ||
   fail "the inner Linux got no DHCP lease from -netdev user"
 page=$(grep -a 'OUTER-PAGE' "$B/outer.log" | head -1 | awk '{print $2}' | tr -d '\r')
 grep -aq "QKVM-NET-GOT $page" "$B/outer.log" ||
   fail "the inner Linux did not fetch the page ($page) over virtio-net"
+grep -aq "OUTER-HOSTFWD guest-$ROOT_ID" "$B/outer.log" ||
+  fail "L1 did not fetch the inner guest's page through hostfwd"
 # one line per boot (the guest reboots once), through the chardev socket
 [ "$(grep -a -c '^OUTER-HVC QKVM-HVC-LINE boot-' "$B/outer.log")" = 2 ] ||
   fail "the inner Linux's two lines to /dev/hvc0 did not reach the virtconsole chardev"
