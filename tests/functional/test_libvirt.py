@@ -6,7 +6,8 @@ destroyed and reconnected by Debian 12's libvirtd (docs/system/libvirt.rst).
                          runs the same test against QEMU 7.2, which is how
                          the test itself is validated.
   QKVM_GUESTS_DIR        the test guests (serial-irq; acpi-idle for the
-                         shutdown test, skipped while it is not built)
+                         shutdown test, skipped while it is not built;
+                         virtio-devs for the disk+network domain)
   QKVM_LIBVIRT_TIMEOUT   seconds for each wait (default 60)
   QKVM_LIBVIRT_PRIVATE   1 (default when unshare works): libvirtd runs in a
                          private mount namespace with its own /etc/libvirt,
@@ -41,6 +42,7 @@ import sys
 import tempfile
 import time
 import unittest
+import uuid
 import xml.etree.ElementTree as ET
 
 from qkvm_test import guests_dir, kvm_problem, qkvm_binary
@@ -730,14 +732,18 @@ class LibvirtTest(unittest.TestCase):
 
     def test_30_disk_and_network(self):
         # a raw virtio disk and a user-mode network: libvirt's command line
-        # for them starts, and QMP shows both devices on PCI and the disk
-        # behind query-block (the guest here does not probe PCI: the nested
-        # Linux test covers what a guest sees)
+        # for them starts, QMP shows both devices on PCI and the disk behind
+        # query-block, and the guest sees both: tests/guests/virtio-devs.c
+        # (Linux cannot boot on this host's /dev/kvm; the nested Linux test
+        # covers Linux) reads the disk's first sector and the NIC's MAC at
+        # the PCI addresses of the domain XML
         img = os.path.join(self.lv.state, 'disk-test.raw')
+        marker = 'qkvm-libvirt-disk-%s' % uuid.uuid4()
         with open(img, 'wb') as f:
+            f.write(marker.encode() + b'\n')
             f.truncate(1 << 20)
         self.addCleanup(os.unlink, img)
-        self.define('serial-irq', devices=(
+        self.define('virtio-devs', devices=(
             "    <disk type='file' device='disk'>\n"
             "      <driver name='qemu' type='raw'/>\n"
             "      <source file='%s'/>\n"
@@ -747,7 +753,7 @@ class LibvirtTest(unittest.TestCase):
             "      <mac address='52:54:00:aa:bb:cc'/>\n"
             "      <model type='virtio'/>\n"
             "    </interface>\n" % self.lv.path(img)))
-        pid = self.start('serial-irq: ready')
+        pid = self.start('virtio-devs: ready')
         cmd = self.command_line()
         LibvirtTest.notes.append('disk+net command line: ' + str(cmd))
         self.assertIn('virtio-blk-pci', cmd)
@@ -765,6 +771,26 @@ class LibvirtTest(unittest.TestCase):
         self.assertIn(img, files, r.stdout)
         self.assertEqual(self.virsh('domblklist', self.domain).stdout.count(
             'vda'), 1)
+
+        # what the guest printed, against the live domain XML
+        live = ET.fromstring(self.virsh('dumpxml', self.domain).stdout)
+
+        def where(dev):
+            a = live.find('devices/%s/address' % dev)
+            self.assertIsNotNone(a, 'no PCI address for %s in the XML' % dev)
+            self.assertEqual(int(a.get('bus'), 16), 0, 'not on bus 0')
+            return '%02x.%d' % (int(a.get('slot'), 16),
+                                int(a.get('function'), 16))
+        mac = live.find('devices/interface/mac').get('address')
+        lines = read_text(self.serial).splitlines()
+        LibvirtTest.notes.append('virtio-devs: ' + ' | '.join(
+            l for l in lines if ' blk ' in l or ' net ' in l))
+        self.assertEqual([l for l in lines if 'virtio-devs: error' in l], [],
+                         self.diag())
+        self.assertIn('virtio-devs: blk %s sectors 2048 sector0 "%s"'
+                      % (where('disk'), marker), lines, self.diag())
+        self.assertIn('virtio-devs: net %s mac %s' % (where('interface'), mac),
+                      lines, self.diag())
         self.virsh('destroy', self.domain)
         self.assertEqual(self.wait_state('shut off'), 'shut off (destroyed)')
         self.wait_gone(pid)

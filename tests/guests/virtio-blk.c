@@ -18,69 +18,27 @@
  *             "phase=P qd=Q n=N bytes=B cycles=C errors=E"
  * Every request's status byte is checked; errors are counted and printed.
  */
-#include "libguest.h"
+#include "virtio-pci.h"
 
-/* PCI configuration mechanism #1 (PCI Local Bus 3.0, 3.2.2.3.2) */
-#define PCI_ADDR 0xcf8
-#define PCI_DATA 0xcfc
-
-/* virtio 1.x (OASIS virtio v1.1) constants */
-#define VIRTIO_VENDOR         0x1af4
-#define VIRTIO_BLK_MODERN     0x1042      /* 4.1.2.1: 0x1040 + device ID 2 */
 #define VIRTIO_BLK_TRANS      0x1001      /* 4.1.2.3: transitional */
-#define PCI_CAP_VENDOR        0x09
-#define VIRTIO_PCI_CAP_COMMON 1           /* 4.1.4 cfg_type values */
-#define VIRTIO_PCI_CAP_NOTIFY 2
-#define VIRTIO_PCI_CAP_DEVICE 4
-#define ST_ACK         1                  /* 2.1 device status bits */
-#define ST_DRIVER      2
-#define ST_DRIVER_OK   4
-#define ST_FEATURES_OK 8
-#define VIRTQ_DESC_F_NEXT  1              /* 2.6.5 */
-#define VIRTQ_DESC_F_WRITE 2
-#define VIRTIO_MSI_NO_VECTOR 0xffff       /* 4.1.5.1.2 */
 #define VIRTIO_BLK_F_FLUSH 9              /* 5.2.3 */
 #define VIRTIO_BLK_T_IN  0                /* 5.2.6 */
 #define VIRTIO_BLK_T_OUT 1
-
-/* common configuration structure offsets (4.1.4.3) */
-#define CC_DFSELECT   0x00
-#define CC_DF         0x04
-#define CC_GFSELECT   0x08
-#define CC_GF         0x0c
-#define CC_STATUS     0x14
-#define CC_Q_SELECT   0x16
-#define CC_Q_SIZE     0x18
-#define CC_Q_MSIX     0x1a
-#define CC_Q_ENABLE   0x1c
-#define CC_Q_NOTIFYOFF 0x1e
-#define CC_Q_DESC     0x20
-#define CC_Q_DRIVER   0x28
-#define CC_Q_DEVICE   0x30
 
 #define QMAX     256
 #define SLOTS    16                        /* requests in flight at most */
 #define SEQ_SIZE 65536
 /* guest RAM layout (needs -m 16 or more): rings at 4 MiB, buffers at 5 MiB */
-#define RING_DESC  0x400000u
-#define RING_AVAIL 0x401000u
-#define RING_USED  0x402000u
+#define RING_BASE  0x400000u
 #define BUF_BASE   0x500000u
 
 struct mb_info {
     uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
 };
-struct vq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
-struct vq_used_elem { uint32_t id, len; };
 struct blk_hdr { uint32_t type, reserved; uint64_t sector; };
 
-static volatile uint8_t *common, *devcfg, *notify;
-static struct vq_desc *desc = (struct vq_desc *)RING_DESC;
-static volatile uint16_t *avail = (volatile uint16_t *)RING_AVAIL; /* flags, idx, ring[] */
-static volatile uint16_t *used_hdr = (volatile uint16_t *)RING_USED;
-static volatile struct vq_used_elem *used_ring =
-    (volatile struct vq_used_elem *)(RING_USED + 4);
-static uint16_t qsz, avail_idx, used_idx;
+static struct virtio_pci dev;
+static struct virtq vq;
 static struct blk_hdr hdrs[SLOTS];
 static volatile uint8_t status[SLOTS];
 static uint64_t capacity;             /* 512-byte sectors */
@@ -94,119 +52,36 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static uint32_t pci_read(uint32_t bdf, uint32_t off)
-{
-    outl(0x80000000u | bdf << 8 | (off & 0xfc), PCI_ADDR);
-    return inl(PCI_DATA) >> ((off & 3) * 8);
-}
-
-static void pci_write32(uint32_t bdf, uint32_t off, uint32_t v)
-{
-    outl(0x80000000u | bdf << 8 | (off & 0xfc), PCI_ADDR);
-    outl(v, PCI_DATA);
-}
-
 static __attribute__((noreturn)) void fail(const char *what)
 {
     printf("virtio-blk: error: %s\n", what);
     debug_exit(2);
 }
 
-/* bus 0 only: the pc machine has one bus */
-static int find_blk(void)
+static void check_ok(const char *err)
 {
-    for (uint32_t dev = 0; dev < 32 * 8; dev++) {
-        uint32_t id = pci_read(dev, 0);
-        if ((id & 0xffff) == VIRTIO_VENDOR &&
-            ((id >> 16) == VIRTIO_BLK_MODERN || (id >> 16) == VIRTIO_BLK_TRANS))
-            return dev;
-    }
-    return -1;
-}
-
-static volatile uint8_t *bar_addr(uint32_t bdf, uint8_t bar, uint32_t off)
-{
-    uint32_t lo = pci_read(bdf, 0x10 + 4 * bar);
-
-    if (lo & 1)
-        fail("virtio structure in an I/O BAR");
-    if (((lo >> 1) & 3) == 2 && pci_read(bdf, 0x14 + 4 * bar) != 0)
-        fail("BAR above 4 GiB (32-bit guest without paging)");
-    if ((lo & ~0xfu) == 0)
-        fail("BAR not programmed");
-    return (volatile uint8_t *)(uintptr_t)((lo & ~0xfu) + off);
+    if (err)
+        fail(err);
 }
 
 static void setup(void)
 {
-    int bdf = find_blk();
-    uint32_t mult = 0, cap;
+    uint32_t bdf = 0;
+    uint64_t offered;
 
-    if (bdf < 0)
+    if (virtio_pci_find(&bdf, VIRTIO_TYPE_BLK, VIRTIO_BLK_TRANS, &dev) < 0)
         fail("no virtio-blk-pci function on bus 0");
-    /* memory decode + bus mastering (PCI command register bits 1, 2) */
-    pci_write32(bdf, 0x04, (pci_read(bdf, 0x04) & 0xffff) | 0x6);
-    if (!(pci_read(bdf, 0x06) & 0x10))
-        fail("no capability list");
-    for (cap = pci_read(bdf, 0x34) & 0xfc; cap; cap = pci_read(bdf, cap + 1) & 0xfc) {
-        if ((pci_read(bdf, cap) & 0xff) != PCI_CAP_VENDOR)
-            continue;
-        uint8_t type = pci_read(bdf, cap + 3), bar = pci_read(bdf, cap + 4);
-        uint32_t off = pci_read(bdf, cap + 8);
-        if (type == VIRTIO_PCI_CAP_COMMON && !common)
-            common = bar_addr(bdf, bar, off);
-        else if (type == VIRTIO_PCI_CAP_DEVICE && !devcfg)
-            devcfg = bar_addr(bdf, bar, off);
-        else if (type == VIRTIO_PCI_CAP_NOTIFY && !notify) {
-            notify = bar_addr(bdf, bar, off);
-            mult = pci_read(bdf, cap + 16);
-        }
-    }
-    if (!common || !devcfg || !notify)
-        fail("missing common/notify/device capability");
-
-    /* 3.1.1 driver initialization */
-    common[CC_STATUS] = 0;
-    while (common[CC_STATUS])
-        cpu_relax();
-    common[CC_STATUS] = ST_ACK;
-    common[CC_STATUS] = ST_ACK | ST_DRIVER;
-    *(volatile uint32_t *)(common + CC_DFSELECT) = 1;
-    if (!(*(volatile uint32_t *)(common + CC_DF) & 1))
-        fail("device does not offer VIRTIO_F_VERSION_1");
+    check_ok(virtio_pci_map(&dev));
     /*
      * FLUSH when offered, as Linux does: a driver without it gets a
      * write-through disk from QEMU (an fdatasync after every write), and
      * the benchmark compares the configuration Linux guests run.
      */
-    *(volatile uint32_t *)(common + CC_DFSELECT) = 0;
-    uint32_t want = *(volatile uint32_t *)(common + CC_DF) & (1u << VIRTIO_BLK_F_FLUSH);
-    *(volatile uint32_t *)(common + CC_GFSELECT) = 0;
-    *(volatile uint32_t *)(common + CC_GF) = want;
-    *(volatile uint32_t *)(common + CC_GFSELECT) = 1;
-    *(volatile uint32_t *)(common + CC_GF) = 1;          /* VERSION_1 (bit 32) */
-    common[CC_STATUS] = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
-    if (!(common[CC_STATUS] & ST_FEATURES_OK))
-        fail("FEATURES_OK not accepted");
-
-    *(volatile uint16_t *)(common + CC_Q_SELECT) = 0;
-    qsz = *(volatile uint16_t *)(common + CC_Q_SIZE);
-    if (qsz == 0)
-        fail("queue 0 not available");
-    if (qsz > QMAX)
-        qsz = QMAX;
-    *(volatile uint16_t *)(common + CC_Q_SIZE) = qsz;
-    memset((void *)RING_DESC, 0, 0x3000);
-    *(volatile uint64_t *)(common + CC_Q_DESC) = RING_DESC;
-    *(volatile uint64_t *)(common + CC_Q_DRIVER) = RING_AVAIL;
-    *(volatile uint64_t *)(common + CC_Q_DEVICE) = RING_USED;
-    *(volatile uint16_t *)(common + CC_Q_MSIX) = VIRTIO_MSI_NO_VECTOR;
-    notify += *(volatile uint16_t *)(common + CC_Q_NOTIFYOFF) * mult;
-    *(volatile uint16_t *)(common + CC_Q_ENABLE) = 1;
-    common[CC_STATUS] = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
-    avail[0] = 1;            /* VIRTQ_AVAIL_F_NO_INTERRUPT: we poll */
-    capacity = *(volatile uint32_t *)devcfg |
-               (uint64_t)*(volatile uint32_t *)(devcfg + 4) << 32;
+    check_ok(virtio_pci_negotiate(&dev, 1u << VIRTIO_BLK_F_FLUSH, &offered));
+    check_ok(virtio_pci_queue(&dev, 0, (void *)RING_BASE, QMAX, &vq));
+    virtio_pci_driver_ok(&dev);
+    capacity = *(volatile uint32_t *)dev.devcfg |
+               (uint64_t)*(volatile uint32_t *)(dev.devcfg + 4) << 32;
     if (capacity < 2 * SEQ_SIZE / 512)
         fail("disk too small");
 }
@@ -225,6 +100,8 @@ static uint8_t *slot_buf(int s)
 
 static void submit(int s, uint32_t type, uint64_t sector, uint32_t len)
 {
+    struct vq_desc *desc = vq.desc;
+
     hdrs[s] = (struct blk_hdr){ type, 0, sector };
     status[s] = 0xff;
     desc[3 * s] = (struct vq_desc){ (uintptr_t)&hdrs[s], sizeof(hdrs[s]),
@@ -234,21 +111,14 @@ static void submit(int s, uint32_t type, uint64_t sector, uint32_t len)
         3 * s + 2 };
     desc[3 * s + 2] = (struct vq_desc){ (uintptr_t)&status[s], 1,
                                         VIRTQ_DESC_F_WRITE, 0 };
-    avail[2 + avail_idx % qsz] = 3 * s;
-    asm volatile("" ::: "memory");   /* x86: stores are not reordered */
-    avail[1] = ++avail_idx;
-    asm volatile("mfence" ::: "memory");
-    *(volatile uint16_t *)notify = 0;
+    virtq_submit(&vq, 3 * s);
 }
 
 /* wait for one completion; return its slot and count a bad status */
 static int complete(void)
 {
-    while (used_hdr[1] == used_idx)
-        cpu_relax();
-    asm volatile("" ::: "memory");
-    int s = used_ring[used_idx % qsz].id / 3;
-    used_idx++;
+    int s = virtq_wait(&vq) / 3;
+
     if (status[s] != 0) {
         if (errors < 5)
             printf("virtio-blk: request failed, status %u\n", status[s]);
@@ -331,7 +201,7 @@ static int verify(void)
         bad += check(s, 4096, 100 + s);
     bad += check(8, SEQ_SIZE, 7);
     printf("virtio-blk: capacity %llu sectors, queue size %u\n",
-           (unsigned long long)capacity, qsz);
+           (unsigned long long)capacity, vq.size);
     if (bad || errors) {
         printf("virtio-blk: verify FAILED: %u words differ, %u errors\n", bad, errors);
         return 1;
