@@ -686,7 +686,7 @@ static const DeviceInfo virtserialport_info = {
     .name = "virtserialport",
     .bus = "virtio-serial-bus",
     .desc = "virtio serial port (chardev=ID, name=, nr=; "
-            "/dev/virtio-ports/NAME in Linux)",
+            "/dev/vportNpM in Linux)",
     .create = virtserialport_create,
 };
 DEVICE_REGISTER(virtserialport_info)
