@@ -188,9 +188,10 @@ const QmpEvent qmp_events[] = {
     { "RESET", SHUTDOWN_EVENT_DATA },
     { "SHUTDOWN", SHUTDOWN_EVENT_DATA },
     { "MIGRATION", QAPI_OBJECT({ "status", MIGRATION_STATUS }) },
-    /* a guest opened or closed a virtio serial port (hw/char) */
+    /* a guest opened or closed a virtio serial port (hw/char); the
+     * guest sets the pace: QEMU's limit of one a second per id */
     { "VSERPORT_CHANGE", QAPI_OBJECT({ "id", &qapi_str },
-                                     { "open", &qapi_bool }) },
+                                     { "open", &qapi_bool }), 1000 },
 };
 const size_t qmp_events_nr = G_N_ELEMENTS(qmp_events);
 

@@ -7,7 +7,8 @@
  * buffers (held while none are posted and until the port is open), port
  * 0 without MULTIPORT, a second port (libvirt's guest-agent
  * virtserialport) beside the console with its own queues, host open/close
- * and QMP VSERPORT_CHANGE, a short control message breaking the device,
+ * and QMP VSERPORT_CHANGE (rate-limited as in QEMU), a short control
+ * message breaking the device,
  * and the command lines that are refused.
  */
 #include "qvirtio.h"
@@ -444,8 +445,8 @@ static void test_libvirt_form(void)
 
 /* ---- several ports and QMP ------------------------------------------- */
 
-/* One line from fd (without the newline), or NULL after WAIT_MS. */
-static char *read_line(int fd)
+/* One line from fd (without the newline), or NULL after timeout_ms. */
+static char *read_line(int fd, int timeout_ms)
 {
     GString *line = g_string_new(NULL);
 
@@ -453,7 +454,7 @@ static char *read_line(int fd)
         struct pollfd p = { .fd = fd, .events = POLLIN };
         char ch;
 
-        if (poll(&p, 1, WAIT_MS) <= 0 || read(fd, &ch, 1) != 1) {
+        if (poll(&p, 1, timeout_ms) <= 0 || read(fd, &ch, 1) != 1) {
             g_string_free(line, TRUE);
             return NULL;
         }
@@ -470,7 +471,7 @@ static char *read_line(int fd)
 static char *qmp_expect(Con *c, const char *want)
 {
     for (;;) {
-        char *line = read_line(c->qmp);
+        char *line = read_line(c->qmp, WAIT_MS);
 
         g_assert_nonnull(line);
         if (strstr(line, want)) {
@@ -615,13 +616,69 @@ static void test_two_ports(void)
     expect_vserport_change(&c, "\"data\":{\"id\":\"channel0\","
                            "\"open\":false}");
     g_assert_false(frontend_open(&c, "ch1"));
+    con_stop(&c);
+}
 
-    /* opened again, then the driver resets the device: closed */
-    ctrl_out(&c, 1, PORT_OPEN, 1, 8);
-    expect_vserport_change(&c, "\"open\":true");
-    qvirtio_set_status(&c.d, 0);
-    expect_vserport_change(&c, "\"data\":{\"id\":\"channel0\","
-                           "\"open\":false}");
+/* An event's "timestamp" in microseconds. */
+static int64_t event_time_us(const char *line)
+{
+    const char *sec = strstr(line, "\"seconds\":");
+    const char *usec = strstr(line, "\"microseconds\":");
+
+    g_assert_nonnull(sec);
+    g_assert_nonnull(usec);
+    return g_ascii_strtoll(sec + strlen("\"seconds\":"), NULL, 10) *
+           G_USEC_PER_SEC +
+           g_ascii_strtoll(usec + strlen("\"microseconds\":"), NULL, 10);
+}
+
+/*
+ * VSERPORT_CHANGE is rate-limited as in QEMU (a guest sets its pace): a
+ * port toggled open/closed many times, then closed by a device reset,
+ * gives events at least a second apart, the first at once (open), the
+ * last the final state (closed); nothing else follows.
+ */
+static void test_vserport_rate_limit(void)
+{
+    int64_t last_us = 0;
+    g_autofree char *last = NULL;
+    unsigned events = 0;
+    char *line;
+    Con c;
+
+    con_start_with(&c, "-device virtio-serial-pci,id=vs0,addr=0x3,"
+                   "max_ports=2 -device virtserialport,chardev=ch1,"
+                   "id=channel0,name=" AGENT_NAME);
+    qmp_connect(&c);
+    con_driver_ok_ports(&c, true);
+    ctrl_out(&c, 0, DEVICE_READY, 1, 8);
+    ctrl_out(&c, 1, PORT_READY, 1, 8);
+    for (unsigned i = 0; i < 9; i++) {
+        ctrl_out(&c, 1, PORT_OPEN, i % 2 == 0, 8);      /* ends open */
+    }
+    qvirtio_set_status(&c.d, 0);                        /* closes it */
+    /* every event until none comes for longer than the 1 s period */
+    while ((line = read_line(c.qmp, 2500))) {
+        int64_t t;
+
+        if (!strstr(line, "\"VSERPORT_CHANGE\"")) {
+            g_free(line);
+            continue;
+        }
+        g_assert_nonnull(strstr(line, "\"id\":\"channel0\""));
+        t = event_time_us(line);
+        if (events == 0) {
+            g_assert_nonnull(strstr(line, "\"open\":true"));
+        } else {
+            g_assert_cmpint(t - last_us, >=, G_USEC_PER_SEC);
+        }
+        events++;
+        last_us = t;
+        g_free(last);
+        last = line;
+    }
+    g_assert_cmpuint(events, >=, 2);
+    g_assert_nonnull(strstr(last, "\"open\":false"));
     con_stop(&c);
 }
 
@@ -710,6 +767,8 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-console/single-port", test_single_port);
     g_test_add_func("/virtio-console/libvirt-form", test_libvirt_form);
     g_test_add_func("/virtio-console/two-ports", test_two_ports);
+    g_test_add_func("/virtio-console/vserport-rate-limit",
+                    test_vserport_rate_limit);
     g_test_add_func("/virtio-console/short-control", test_short_control);
     g_test_add_func("/virtio-console/refused", test_refused);
     return g_test_run();
