@@ -1,13 +1,10 @@
 /*
- * virtio-serial-pci and its ports: the console device of the Virtual I/O
- * Device spec 1.2, section 5.3, with QEMU's -device names.
+ * virtio-serial-pci: the console device of the Virtual I/O Device spec
+ * 1.2, section 5.3, with QEMU's -device name; its ports (virtconsole,
+ * virtserialport) are in virtio-console.c.
  *
  *   -device virtio-serial-pci[,id=vs0][,max_ports=N]        (N: 1..31, 31)
- *   -device virtconsole[,chardev=ID][,bus=vs0.0][,name=NAME][,nr=N][,id=]
- *   -device virtserialport[,chardev=ID][,bus=vs0.0][,name=NAME][,nr=N][,id=]
  *
- * The device and its ports live in one file because a port is nothing
- * but a chardev bound to a port number and two queues of the device.
  * Queues (5.3.2): port 0 receive/transmit 0/1, control receive/transmit
  * 2/3, then port n (n >= 1) 2n+2 / 2n+3.  Every queue exists from the
  * start (max_ports pairs); a port number without a port simply has no
@@ -17,34 +14,23 @@
  *
  * Control (5.3.6.2): DEVICE_READY is answered with PORT_ADD for every
  * port; PORT_READY with CONSOLE_PORT (virtconsole), PORT_NAME (name=) and
- * PORT_OPEN 1 if the host side is open.  The host side of a virtconsole
- * is always open (as in QEMU); a virtserialport's follows its chardev's
- * connection (a socket with a client), so the guest sees POLLHUP while
- * nobody listens.  The driver's PORT_OPEN (a guest process opened or
- * closed /dev/vportNpM) is reflected in query-chardev's frontend-open and
- * sent as QMP VSERPORT_CHANGE {"id", "open"} for a port with an id (what
- * libvirt watches for the guest agent).
+ * PORT_OPEN 1 if the host side is open; the host side's later changes are
+ * sent as PORT_OPEN 1/0.  The driver's PORT_OPEN goes to the port
+ * (virtio-console.c: query-chardev, QMP VSERPORT_CHANGE).
  *
  * Guest -> host: transmit buffers are written to the port's chardev on
  * the device's I/O thread (qemu_chr_write_all() is safe from any thread);
  * with the host side closed they are consumed and dropped, never left to
- * stall the queue.  Host -> guest: chardev input is not read until the
- * port is open (driver running, PORT_OPEN); then it arrives on the main
- * loop into a small bounded per-port buffer that the receive queue's
- * handler (I/O thread) moves into the driver's buffers.  When that
- * buffer is full, can_read says 0 and the chardev holds its input until
- * the handler has drained it.
+ * stall the queue.  Host -> guest: see virtio-console.c.
  */
 #include "hw/virtio/virtio-pci.h"
+#include "virtio-serial.h"
 #include "hw/boards.h"
 #include "hw/qdev.h"
-#include "chardev/char.h"
-#include "monitor/monitor.h"
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
 #include <string.h>
-#include <unistd.h>
 
 /* 5.3.3: feature bits */
 #define VIRTIO_CONSOLE_F_MULTIPORT      1
@@ -68,32 +54,10 @@
  * per port plus the control pair (QEMU's bound has the same form). */
 #define SERIAL_DEFAULT_PORTS            31
 #define SERIAL_MAX_PORTS                (VIRTIO_QUEUE_MAX / 2 - 1)
-#define PORT_NR_NONE                    UINT64_MAX
 
 #define CONSOLE_QUEUE_SIZE              128
-#define PORT_RX_MAX                     4096    /* host input held here */
 /* QEMU's virtio-serial-pci: simple communication controller, other */
 #define PCI_CLASS_COMMUNICATION_OTHER   0x078000
-
-typedef struct VirtIOSerial VirtIOSerial;
-
-typedef struct VirtIOSerialPort {
-    VirtIOSerial *vser;
-    uint32_t nr;
-    char *id;                   /* -device id=: VSERPORT_CHANGE names it */
-    char *name;                 /* PORT_NAME; NULL: none */
-    bool is_console;
-    Chardev *chr;               /* NULL: no backend, host side closed */
-    VirtQueue *rx, *tx;
-    /* device lock */
-    bool host_open;             /* chardev side connected */
-    bool guest_ready;           /* the driver sent PORT_READY 1 */
-    bool guest_open;            /* the driver sent PORT_OPEN 1 */
-    /* rx_lock: host input, main loop -> I/O thread */
-    GMutex rx_lock;
-    GByteArray *rx_buf;
-    bool rx_was_full;
-} VirtIOSerialPort;
 
 struct VirtIOSerial {
     VirtIODevice vdev;
@@ -109,8 +73,6 @@ struct VirtIOSerial {
 };
 
 static GPtrArray *serial_devices;       /* VirtIOSerial, creation order */
-
-static void handle_rx(VirtIODevice *vdev, VirtQueue *vq);
 
 /* 5.3.2: which port a data queue belongs to (NULL: none there). */
 static VirtIOSerialPort *port_of_queue(VirtIOSerial *s, VirtQueue *vq)
@@ -134,7 +96,7 @@ static VirtIOSerialPort *find_port_by_name(const char *name)
     return NULL;
 }
 
-/* ---- control queues (device lock held) --------------------------------- */
+/* ---- control queues (device lock held) ---------------------------------- */
 
 static void ctrl_flush(VirtIOSerial *s)
 {
@@ -184,28 +146,6 @@ static void ctrl_send(VirtIOSerial *s, uint32_t id, uint16_t event,
     g_queue_push_tail(&s->ctrl_pending, g_bytes_new(msg, CONTROL_LEN + tlen));
 }
 
-/*
- * The guest opened or closed the port: frontend-open for query-chardev
- * (a virtserialport; a console's frontend is always open, as in QEMU)
- * and QMP VSERPORT_CHANGE for a port with an id.
- */
-static void port_set_guest_open(VirtIOSerialPort *port, bool open)
-{
-    JsonObject *data;
-
-    port->guest_open = open;
-    if (port->chr && !port->is_console) {
-        qemu_chr_fe_set_open(port->chr, open);
-    }
-    if (!port->id) {
-        return;
-    }
-    data = json_object_new();
-    json_object_set_string_member(data, "id", port->id);
-    json_object_set_boolean_member(data, "open", open);
-    qapi_event_send("VSERPORT_CHANGE", data);
-}
-
 static void ctrl_warn_once(VirtIOSerial *s, const char *fmt, uint32_t a,
                            uint32_t b)
 {
@@ -253,10 +193,10 @@ static void ctrl_receive(VirtIOSerial *s, uint32_t id, uint16_t event,
         }
         break;
     case VIRTIO_CONSOLE_PORT_OPEN:
-        port_set_guest_open(port, value);
+        virtio_console_set_guest_open(port, value);
         if (value) {
             /* input held while the port was closed may go now */
-            handle_rx(&s->vdev, port->rx);
+            virtio_console_deliver(port);
         }
         break;
     default:
@@ -326,89 +266,34 @@ static void handle_tx(VirtIODevice *vdev, VirtQueue *vq)
 static void handle_rx(VirtIODevice *vdev, VirtQueue *vq)
 {
     VirtIOSerialPort *port = port_of_queue((VirtIOSerial *)vdev, vq);
-    bool pushed = false, room = false;
 
-    if (!port || !port->chr) {
-        return;                 /* no host input can exist */
-    }
-    g_mutex_lock(&port->rx_lock);
-    while (port->rx_buf->len) {
-        VirtQueueElement *elem = virtqueue_pop(vq);
-        size_t n;
-
-        if (!elem) {
-            break;
-        }
-        n = iov_from_buf(elem->in_sg, elem->in_num, 0, port->rx_buf->data,
-                         port->rx_buf->len);
-        g_byte_array_remove_range(port->rx_buf, 0, n);
-        virtqueue_push(vq, elem, n);
-        pushed = true;
-        g_free(elem);
-    }
-    if (port->rx_was_full && port->rx_buf->len < PORT_RX_MAX) {
-        port->rx_was_full = false;
-        room = true;
-    }
-    g_mutex_unlock(&port->rx_lock);
-    if (pushed) {
-        virtio_notify(vq);
-    }
-    if (room) {
-        qemu_chr_fe_accept_input(port->chr);
+    if (port) {
+        virtio_console_deliver(port);
     }
 }
 
 /*
- * Main loop: how much host input the port can take now.  None until the
- * port is open: the driver is running and (with MULTIPORT) has sent
- * PORT_OPEN, which Linux does after posting its receive buffers; without
- * MULTIPORT only port 0 exists for the driver.  The receive handler or
- * PORT_OPEN calls qemu_chr_fe_accept_input() later.
+ * Host input may flow once the port is open: the driver is running and
+ * (with MULTIPORT) has sent PORT_OPEN, which Linux does after posting
+ * its receive buffers; without MULTIPORT only port 0 exists for it.
  */
-static size_t port_can_read(void *opaque)
+bool virtio_serial_port_takes_input(VirtIOSerialPort *port)
 {
-    VirtIOSerialPort *port = opaque;
     VirtIODevice *vdev = &port->vser->vdev;
     bool open;
-    size_t room;
 
     g_mutex_lock(vdev->lock);
     open = virtio_queue_ready(port->rx) &&
            (virtio_has_feature(vdev, VIRTIO_CONSOLE_F_MULTIPORT) ?
             port->guest_open : port->nr == 0);
     g_mutex_unlock(vdev->lock);
-    g_mutex_lock(&port->rx_lock);
-    room = open ? PORT_RX_MAX - port->rx_buf->len : 0;
-    port->rx_was_full = room == 0;
-    g_mutex_unlock(&port->rx_lock);
-    return room;
+    return open;
 }
 
-/* Main loop: keep the input and kick the receive queue's thread. */
-static void port_read(void *opaque, const uint8_t *buf, size_t len)
+/* Tell a driver that has the port (PORT_OPEN 1/0), as QEMU does. */
+void virtio_serial_set_host_open(VirtIOSerialPort *port, bool open)
 {
-    VirtIOSerialPort *port = opaque;
-    static const uint64_t one = 1;
-
-    g_mutex_lock(&port->rx_lock);
-    len = MIN(len, PORT_RX_MAX - port->rx_buf->len);
-    g_byte_array_append(port->rx_buf, buf, len);
-    g_mutex_unlock(&port->rx_lock);
-    if (write(port->rx->notify_fd, &one, sizeof(one)) < 0) {
-        /* counter full: a wake-up is pending anyway */
-    }
-}
-
-/*
- * Main loop: a virtserialport's chardev got or lost its peer (a socket
- * client); tell a driver that has the port (PORT_OPEN 1/0), as QEMU does.
- */
-static void port_chr_event(void *opaque, QEMUChrEvent event)
-{
-    VirtIOSerialPort *port = opaque;
     VirtIOSerial *s = port->vser;
-    bool open = event == CHR_EVENT_OPENED;
 
     g_mutex_lock(s->vdev.lock);
     if (port->host_open != open) {
@@ -448,7 +333,7 @@ static void serial_reset(VirtIODevice *vdev)
         port->guest_ready = false;
         if (port->guest_open) {
             /* the driver is gone: the guest side closed (QEMU does too) */
-            port_set_guest_open(port, false);
+            virtio_console_set_guest_open(port, false);
         }
         /* held input stays: it is the host's, and a new driver may read
          * it */
@@ -522,10 +407,9 @@ static const DeviceInfo virtio_serial_pci_info = {
 };
 DEVICE_REGISTER(virtio_serial_pci_info)
 
-/* ---- the ports ---------------------------------------------------------- */
+/* ---- plugging ports ----------------------------------------------------- */
 
-/* bus=ID.0 names a device by id; without it, the first one. */
-static VirtIOSerial *find_serial_bus(const char *bus, const char *model,
+VirtIOSerial *virtio_serial_find_bus(const char *bus, const char *model,
                                      GError **errp)
 {
     size_t len = bus ? strlen(bus) : 0;
@@ -593,100 +477,21 @@ static bool port_number(VirtIOSerial *s, uint64_t want, bool is_console,
     return true;
 }
 
-static bool serial_port_create(QemuOpts *opts, bool is_console,
-                               GError **errp)
+bool virtio_serial_plug_port(VirtIOSerial *s, VirtIOSerialPort *port,
+                             uint64_t want, GError **errp)
 {
-    const char *model = is_console ? "virtconsole" : "virtserialport";
-    const char *chardev = qemu_opt_get(opts, "chardev");
-    const char *name = qemu_opt_get(opts, "name");
-    VirtIOSerialPort *port;
-    Chardev *chr = NULL;
-    VirtIOSerial *s;
-    uint64_t want;
     uint32_t nr;
 
-    if (!qemu_opt_get_number(opts, "nr", PORT_NR_NONE, &want, errp)) {
+    if (!port_number(s, want, port->is_console, port->name, &nr, errp)) {
         return false;
     }
-    if (chardev) {
-        if (!*chardev) {
-            error_setg(errp, "Property '%s.chardev' can't be empty", model);
-            return false;
-        }
-        chr = qemu_chr_find(chardev);
-        if (!chr) {
-            error_setg(errp, "Property '%s.chardev' can't find value '%s'",
-                       model, chardev);
-            return false;
-        }
-        if (chr->fe_open) {
-            error_setg(errp, "Property '%s.chardev' can't take value '%s', "
-                       "it's in use", model, chardev);
-            return false;
-        }
-    }
-    s = find_serial_bus(qemu_opt_get(opts, "bus"), model, errp);
-    if (!s || !port_number(s, want, is_console, name, &nr, errp) ||
-        !qemu_opts_check_unused(opts, errp)) {
-        return false;
-    }
-    port = g_new0(VirtIOSerialPort, 1);
     port->vser = s;
     port->nr = nr;
-    port->id = g_strdup(qemu_opt_get(opts, "id"));
-    port->name = g_strdup(name);
-    port->is_console = is_console;
-    port->chr = chr;
     /* 5.3.2: queue numbers */
     port->rx = &s->vdev.vq[nr ? 2 * nr + 2 : 0];
     port->tx = &s->vdev.vq[nr ? 2 * nr + 3 : 1];
-    g_mutex_init(&port->rx_lock);
-    port->rx_buf = g_byte_array_new();
-    /* a console's host side is always open; a serial port's follows the
-     * chardev's connection events */
-    port->host_open = is_console && chr;
     g_mutex_lock(s->vdev.lock);
     s->ports[nr] = port;
     g_mutex_unlock(s->vdev.lock);
-    if (!chr) {
-        return true;
-    }
-    if (is_console) {
-        qemu_chr_fe_set_handlers(chr, port_can_read, port_read, port);
-    } else {
-        qemu_chr_fe_set_handlers_full(chr, port_can_read, port_read,
-                                      port_chr_event, port);
-        /* frontend-open: the guest has not opened the port yet */
-        qemu_chr_fe_set_open(chr, false);
-    }
     return true;
 }
-
-static bool virtconsole_create(MachineState *ms, QemuOpts *opts,
-                               GError **errp)
-{
-    return serial_port_create(opts, true, errp);
-}
-
-static bool virtserialport_create(MachineState *ms, QemuOpts *opts,
-                                  GError **errp)
-{
-    return serial_port_create(opts, false, errp);
-}
-
-static const DeviceInfo virtconsole_info = {
-    .name = "virtconsole",
-    .bus = "virtio-serial-bus",
-    .desc = "virtio console port (chardev=ID, name=, nr=; /dev/hvc0 in Linux)",
-    .create = virtconsole_create,
-};
-DEVICE_REGISTER(virtconsole_info)
-
-static const DeviceInfo virtserialport_info = {
-    .name = "virtserialport",
-    .bus = "virtio-serial-bus",
-    .desc = "virtio serial port (chardev=ID, name=, nr=; "
-            "/dev/vportNpM in Linux)",
-    .create = virtserialport_create,
-};
-DEVICE_REGISTER(virtserialport_info)
