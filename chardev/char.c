@@ -426,8 +426,19 @@ void qemu_chr_fe_set_handlers_full(Chardev *chr, ChrCanReadHandler can_read,
     chr->event = event;
     chr->opaque = opaque;
     chr->fe_open = true;
+    qemu_chr_fe_set_open(chr, true);
     chr->opened_sent = false;
     g_idle_add(chr_fe_update_idle, chr);
+}
+
+void qemu_chr_fe_set_open(Chardev *chr, bool open)
+{
+    __atomic_store_n(&chr->fe_is_open, open, __ATOMIC_RELAXED);
+}
+
+bool qemu_chr_fe_is_open(Chardev *chr)
+{
+    return __atomic_load_n(&chr->fe_is_open, __ATOMIC_RELAXED);
 }
 
 void qemu_chr_fe_set_handlers(Chardev *chr, ChrCanReadHandler can_read,

@@ -131,6 +131,8 @@ typedef struct QmpCommand {
 typedef struct QmpEvent {
     const char *name;
     const QAPIType *data;       /* NULL: no data */
+    /* at most one per this many ms per "id" (qmp-throttle.c); 0: none */
+    unsigned throttle_ms;
 } QmpEvent;
 
 /*
@@ -150,6 +152,12 @@ extern const size_t qmp_events_nr;
 
 const QmpCommand *qmp_find_command(const char *name);
 const QmpEvent *qmp_find_event(const char *name);
+/* Send an event to the clients now, without rate limit (qmp.c). */
+void qapi_event_emit(const char *name, JsonObject *data);
+/* A rate-limited event (ev->throttle_ms) held for later: true, and it
+ * owns data; false: the caller sends it now (qmp-throttle.c). */
+bool qmp_event_throttle(const QmpEvent *ev, const char *name,
+                        JsonObject *data);
 
 /* Check a value against a type; path names it in errors ("x", "a[0].b"). */
 bool qapi_check(JsonNode *value, const QAPIType *type, const char *path,

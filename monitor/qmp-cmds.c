@@ -188,6 +188,10 @@ const QmpEvent qmp_events[] = {
     { "RESET", SHUTDOWN_EVENT_DATA },
     { "SHUTDOWN", SHUTDOWN_EVENT_DATA },
     { "MIGRATION", QAPI_OBJECT({ "status", MIGRATION_STATUS }) },
+    /* a guest opened or closed a virtio serial port (hw/char); the
+     * guest sets the pace: QEMU's limit of one a second per id */
+    { "VSERPORT_CHANGE", QAPI_OBJECT({ "id", &qapi_str },
+                                     { "open", &qapi_bool }), 1000 },
 };
 const size_t qmp_events_nr = G_N_ELEMENTS(qmp_events);
 
@@ -296,7 +300,8 @@ QMP_HANDLER(qmp_query_chardev)
 
         json_object_set_string_member(o, "label", chr->id);
         json_object_set_string_member(o, "filename", chr->filename);
-        json_object_set_boolean_member(o, "frontend-open", chr->fe_open);
+        json_object_set_boolean_member(o, "frontend-open",
+                                       qemu_chr_fe_is_open(chr));
         json_array_add_object_element(list, o);
     }
     return qmp_node_array(g_steal_pointer(&list));

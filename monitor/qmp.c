@@ -145,15 +145,24 @@ bool monitor_init_qmp(Chardev *chr, MachineState *ms, bool pretty,
 
 void qapi_event_send(const char *name, JsonObject *data)
 {
+    const QmpEvent *ev = qmp_find_event(name);
+
+    if (!ev) {
+        /* the event table is what query-qmp-schema promises clients */
+        warn_report("QMP event %s is not in the event table", name);
+    }
+    if (!qmp_event_throttle(ev, name, data)) {
+        qapi_event_emit(name, data);
+    }
+}
+
+void qapi_event_emit(const char *name, JsonObject *data)
+{
     g_autoptr(JsonObject) ev = json_object_new();
     g_autoptr(JsonObject) ts = json_object_new();
     g_autoptr(JsonNode) node = NULL;
     gint64 now = g_get_real_time();
 
-    if (!qmp_find_event(name)) {
-        /* the event table is what query-qmp-schema promises clients */
-        warn_report("QMP event %s is not in the event table", name);
-    }
     json_object_set_int_member(ts, "seconds", now / G_USEC_PER_SEC);
     json_object_set_int_member(ts, "microseconds", now % G_USEC_PER_SEC);
     json_object_set_object_member(ev, "timestamp", g_steal_pointer(&ts));

@@ -58,7 +58,10 @@ struct Chardev {
     void *be;               /* the backend's state (SocketChardev) */
     bool be_open;           /* a peer is connected (always, for fd backends) */
     bool opened_sent;       /* CHR_EVENT_OPENED delivered for this peer */
-    bool fe_open;           /* a frontend is attached (query-chardev) */
+    bool fe_open;           /* a frontend is attached */
+    bool fe_is_open;        /* query-chardev's frontend-open: attached and,
+                             * for a virtio serial port, opened by the
+                             * guest (qemu_chr_fe_set_open) */
     ChrCanReadHandler can_read;
     ChrReadHandler read;
     ChrEventHandler event;
@@ -101,6 +104,13 @@ void qemu_chr_fe_set_handlers(Chardev *chr, ChrCanReadHandler can_read,
 void qemu_chr_fe_set_handlers_full(Chardev *chr, ChrCanReadHandler can_read,
                                    ChrReadHandler read, ChrEventHandler event,
                                    void *opaque);
+/*
+ * The frontend's side is open or not (query-chardev "frontend-open"):
+ * a virtio serial port sets it as the guest opens and closes the port.
+ * Any thread.
+ */
+void qemu_chr_fe_set_open(Chardev *chr, bool open);
+bool qemu_chr_fe_is_open(Chardev *chr);
 /* The frontend has room again (called from any thread). */
 void qemu_chr_fe_accept_input(Chardev *chr);
 /* Deliver queued output, waiting at most timeout_ms. */

@@ -825,5 +825,44 @@ class LibvirtTest(unittest.TestCase):
         self.wait_gone(pid)
         self.virsh('undefine', self.domain)
 
+    def test_50_guest_agent_channel(self):
+        # libvirt's guest-agent channel (<channel type='unix'> bound by
+        # libvirt, virtio target org.qemu.guest_agent.0): libvirt adds the
+        # virtio-serial controller and writes a virtserialport on nr 1 with
+        # its fd-passed socket chardev; the domain starts, the channel is
+        # 'disconnected' (libvirt takes the state from query-chardev's
+        # frontend-open: the guest has not opened the port, this guest has
+        # no virtio driver), and the socket libvirt bound is there
+        sock = os.path.join(self.lv.state, 'agent.sock')
+        self.define('serial-irq', devices=(
+            "    <channel type='unix'>\n"
+            "      <source mode='bind' path='%s'/>\n"
+            "      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+            "    </channel>\n" % sock))
+        pid = self.start('serial-irq: ready')
+        cmd = str(self.command_line())
+        LibvirtTest.notes.append('guest agent channel command line: ' + cmd)
+        self.assertIn('virtio-serial-pci', cmd)
+        self.assertRegex(cmd, r'-chardev socket,id=charchannel0,fd=\d+,'
+                         r'server=on,wait=off')
+        # (the legacy -device syntax: the probe finds no JSON -device)
+        self.assertIn('-device virtserialport,bus=virtio-serial0.0,nr=1,'
+                      'chardev=charchannel0,id=channel0,'
+                      'name=org.qemu.guest_agent.0', cmd)
+        r = self.virsh('qemu-monitor-command', self.domain,
+                       '{"execute":"query-chardev"}')
+        chardevs = {c['label']: c for c in json.loads(r.stdout)['return']}
+        self.assertIn('charchannel0', chardevs, r.stdout)
+        self.assertFalse(chardevs['charchannel0']['frontend-open'], r.stdout)
+        r = self.virsh('dumpxml', self.domain)
+        self.assertRegex(r.stdout, r"<target type='virtio' "
+                         r"name='org.qemu.guest_agent.0' "
+                         r"state='disconnected'/>")
+        self.assertTrue(os.path.exists(sock), 'no agent socket ' + sock)
+        self.virsh('destroy', self.domain)
+        self.assertEqual(self.wait_state('shut off'), 'shut off (destroyed)')
+        self.wait_gone(pid)
+        self.virsh('undefine', self.domain)
+
 if __name__ == '__main__':
     unittest.main()

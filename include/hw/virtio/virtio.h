@@ -47,7 +47,8 @@ typedef struct MachineState MachineState;
 #define VRING_USED_F_NO_NOTIFY          1
 
 #define VIRTQUEUE_MAX_SIZE              256
-#define VIRTIO_QUEUE_MAX                8
+/* virtio-serial's 31 ports (QEMU's default max_ports) need 2 * 31 + 2 */
+#define VIRTIO_QUEUE_MAX                64
 #define VIRTIO_NO_VECTOR                0xffff
 
 typedef struct VirtIODevice VirtIODevice;
