@@ -3,8 +3,9 @@
  *
  * Queues: 0 receive, 1 transmit.  Every buffer starts with the 12-byte
  * struct virtio_net_hdr (5.1.6; with VERSION_1 it always has
- * num_buffers).  No offloads are offered: frames go both ways whole and
- * checksummed.  Frames from the backend wait in a bounded list until
+ * num_buffers).  With MRG_RXBUF a received frame may span several
+ * receive buffers (5.1.6.4).  No offloads are offered: frames go both
+ * ways whole and checksummed.  Frames from the backend wait in a bounded list until
  * the driver has receive buffers; past the bound they are dropped, as a
  * full NIC would (TCP recovers).
  */
@@ -15,11 +16,13 @@
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
 /* 5.1.3: feature bits */
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 #define VIRTIO_NET_S_LINK_UP    1
 
@@ -38,22 +41,118 @@ typedef struct VirtIONet {
     GMutex rx_lock;             /* rx_pending only: deliver() takes it */
     GQueue rx_pending;          /* GBytes, oldest first */
     VirtQueue *rx, *tx;
+    uint64_t rx_dropped;        /* receive queue thread only */
+    gint64 rx_drop_logged;      /* when the last drop was logged */
 } VirtIONet;
 
-/* Backend thread: queue the frame and kick the receive queue's thread. */
+/* Backend thread: queue the frame, header room first, and kick the
+ * receive queue's thread. */
 static void net_deliver(void *opaque, const uint8_t *frame, size_t len)
 {
     VirtIONet *n = opaque;
     static const uint64_t one = 1;
+    uint8_t *buf = g_malloc(NET_HDR_LEN + len);
 
+    /* the header's fields stay zero: no offloads (5.1.6.4) */
+    memset(buf, 0, NET_HDR_LEN);
+    memcpy(buf + NET_HDR_LEN, frame, len);
     g_mutex_lock(&n->rx_lock);
     if (g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
-        g_queue_push_tail(&n->rx_pending, g_bytes_new(frame, len));
+        g_queue_push_tail(&n->rx_pending, g_bytes_new_take(buf,
+                                                          NET_HDR_LEN + len));
+        buf = NULL;
     }
     g_mutex_unlock(&n->rx_lock);
+    g_free(buf);
     if (write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
         /* counter full: a wake-up is pending anyway */
     }
+}
+
+/* A frame the driver gave no room for: counted, logged at most once a
+ * second (a driver short of buffers would otherwise flood the log). */
+static void net_rx_drop(VirtIONet *n, const char *why, size_t len)
+{
+    gint64 now = g_get_monotonic_time();
+
+    n->rx_dropped++;
+    if (!n->rx_drop_logged || now - n->rx_drop_logged >= G_USEC_PER_SEC) {
+        warn_report("virtio-net: dropped a %zu-byte frame: %s (%" PRIu64
+                    " dropped so far)", len, why, n->rx_dropped);
+        n->rx_drop_logged = now;
+    }
+}
+
+typedef enum { RX_DONE, RX_NO_BUFFERS } RxResult;
+
+/*
+ * One frame (header included) into receive buffers.  Without
+ * MRG_RXBUF it must fit one chain (5.1.6.3.1: the driver sizes them);
+ * with it the frame continues across as many chains as it needs and
+ * num_buffers says how many (5.1.6.4), all published at once.  Too few
+ * chains available yet: nothing is used and the frame waits for the
+ * driver's next kick; not even the whole ring is enough, or a chain
+ * shorter than the header: the frame is dropped.
+ */
+static RxResult net_receive_one(VirtIONet *n, VirtQueue *vq, GBytes *frame)
+{
+    VirtIODevice *vdev = &n->vdev;
+    bool mrg = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
+    gsize total;
+    const uint8_t *data = g_bytes_get_data(frame, &total);
+    VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
+    uint32_t lens[VIRTQUEUE_MAX_SIZE];
+    unsigned count = 0;
+    size_t off = 0;
+    RxResult ret = RX_DONE;
+
+    while (off < total) {
+        VirtQueueElement *e;
+
+        if (count == vq->size || (!mrg && count == 1)) {
+            net_rx_drop(n, mrg ? "all receive buffers together are too "
+                        "small" : "receive buffer too small (no "
+                        "MRG_RXBUF)", total - NET_HDR_LEN);
+            goto give_back;
+        }
+        e = virtqueue_pop(vq);
+        if (!e) {
+            ret = RX_NO_BUFFERS;
+            goto give_back;
+        }
+        elems[count] = e;
+        if (count == 0 && e->in_len < NET_HDR_LEN) {
+            count++;
+            net_rx_drop(n, "receive buffer shorter than the header",
+                        total - NET_HDR_LEN);
+            goto give_back;
+        }
+        lens[count] = iov_from_buf(e->in_sg, e->in_num, 0, data + off,
+                                   total - off);
+        off += lens[count];
+        count++;
+    }
+    /* 5.1.6.4: num_buffers, in the first chain's header */
+    if (count) {
+        uint8_t nb[2];
+
+        stw_le_p(nb, count);
+        iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 10, nb, 2);
+    }
+    for (unsigned i = 0; i < count; i++) {
+        virtqueue_fill(vq, elems[i], lens[i], i);
+        g_free(elems[i]);
+    }
+    virtqueue_flush(vq, count);
+    return RX_DONE;
+
+give_back:
+    /* the chains stay the driver's: used again for the next frame */
+    virtqueue_unpop(vq, count);
+    for (unsigned i = 0; i < count; i++) {
+        g_free(elems[i]);
+    }
+    return ret;
 }
 
 /* The receive queue's handler: waiting frames into driver buffers. */
@@ -64,33 +163,20 @@ static void net_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
 
     for (;;) {
         GBytes *frame;
-        VirtQueueElement *elem;
-        uint8_t hdr[NET_HDR_LEN] = { 0 };
-        const uint8_t *data;
-        gsize len;
+        uint16_t used_before = vq->used_idx;
 
         g_mutex_lock(&n->rx_lock);
         frame = g_queue_peek_head(&n->rx_pending);
         g_mutex_unlock(&n->rx_lock);
-        if (!frame || !(elem = virtqueue_pop(vq))) {
+        if (!frame || !virtio_queue_ready(vq) ||
+            net_receive_one(n, vq, frame) == RX_NO_BUFFERS) {
             break;
         }
+        pushed |= vq->used_idx != used_before;
         g_mutex_lock(&n->rx_lock);
         g_queue_pop_head(&n->rx_pending);
         g_mutex_unlock(&n->rx_lock);
-        data = g_bytes_get_data(frame, &len);
-        if (elem->in_len < NET_HDR_LEN + len) {
-            /* a buffer too small for the frame: drop the frame */
-            virtqueue_push(vq, elem, 0);
-        } else {
-            stw_le_p(hdr + 10, 1);                  /* num_buffers */
-            iov_from_buf(elem->in_sg, elem->in_num, 0, hdr, sizeof(hdr));
-            iov_from_buf(elem->in_sg, elem->in_num, NET_HDR_LEN, data, len);
-            virtqueue_push(vq, elem, NET_HDR_LEN + len);
-        }
-        pushed = true;
         g_bytes_unref(frame);
-        g_free(elem);
     }
     if (pushed) {
         virtio_notify(vq);
@@ -157,7 +243,8 @@ static void net_reset(VirtIODevice *vdev)
 static const VirtIODeviceClass virtio_net_class = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
-    .features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS),
+    .features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+                (1ULL << VIRTIO_NET_F_MRG_RXBUF),
     .config_len = NET_CONFIG_LEN,
     .get_config = net_get_config,
     .reset = net_reset,

@@ -3,8 +3,9 @@
  * 5.1: configuration (MAC, link up), an ARP request to the slirp gateway
  * 10.0.2.2 answered on the receive queue, hostfwd (a host connection
  * makes slirp look for the guest), a transmit buffer without header
- * breaking the device, and -netdev tap both ways through a TAP
- * interface the test watches with a packet socket (root only).
+ * breaking the device, -netdev tap both ways through a TAP interface
+ * the test watches with a packet socket (root only), and mergeable
+ * receive buffers (5.1.6.4): a slirp echo reply spread over several.
  */
 #include "qvirtio.h"
 
@@ -31,32 +32,52 @@
 
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
 
+#define F_BASE  ((1ULL << QVIRTIO_F_VERSION_1) | (1ULL << 5) | (1ULL << 16))
+#define F_MRG_RXBUF     15              /* 5.1.3 */
+
 typedef struct Net {
     QTestState *s;
     QVirtioDev d;
     QVirtQueue rx, tx;
+    uint32_t rx_buf;                    /* bytes per receive buffer */
 } Net;
 
-static void net_start_netdev(Net *n, const char *netdev)
+/* Negotiate features; a receive ring of nbufs buffers of buf bytes each
+ * at RX_RAM, the first `offer` of them offered. */
+static void net_start_offer(Net *n, const char *netdev, uint64_t features,
+                            uint16_t nbufs, uint32_t buf, uint16_t offer)
 {
     g_autofree char *args = g_strdup_printf(
         "-netdev %s -device virtio-net-pci,netdev=n0,addr=0x3,"
         "mac=52:54:00:ab:cd:ef,id=net0", netdev);
 
     n->s = qtest_init(args);
+    n->rx_buf = buf;
     qvirtio_pci_init(&n->d, n->s, NET_DEVFN, ALLOC_BASE);
-    g_assert_true(qvirtio_negotiate(&n->d, (1ULL << QVIRTIO_F_VERSION_1) |
-                                           (1ULL << 5) | (1ULL << 16)));
-    qvirtqueue_setup(&n->rx, &n->d, 0, 8, QVIRTIO_NO_VECTOR);
+    g_assert_true(qvirtio_negotiate(&n->d, features));
+    qvirtqueue_setup(&n->rx, &n->d, 0, nbufs, QVIRTIO_NO_VECTOR);
     qvirtqueue_setup(&n->tx, &n->d, 1, 8, QVIRTIO_NO_VECTOR);
     qvirtio_set_status(&n->d, QVIRTIO_S_ACKNOWLEDGE | QVIRTIO_S_DRIVER |
                        QVIRTIO_S_FEATURES_OK | QVIRTIO_S_DRIVER_OK);
-    for (uint16_t i = 0; i < 8; i++) {
-        qvirtqueue_desc(&n->rx, i, RX_RAM + i * RX_BUF, RX_BUF,
+    for (uint16_t i = 0; i < nbufs; i++) {
+        qvirtqueue_desc(&n->rx, i, RX_RAM + i * buf, buf,
                         QVRING_DESC_F_WRITE, 0);
-        qvirtqueue_make_avail(&n->rx, i);
+        if (i < offer) {
+            qvirtqueue_make_avail(&n->rx, i);
+        }
     }
     qvirtqueue_kick(&n->rx);
+}
+
+static void net_start_full(Net *n, const char *netdev, uint64_t features,
+                           uint16_t nbufs, uint32_t buf)
+{
+    net_start_offer(n, netdev, features, nbufs, buf, nbufs);
+}
+
+static void net_start_netdev(Net *n, const char *netdev)
+{
+    net_start_full(n, netdev, F_BASE, 8, RX_BUF);
 }
 
 static void net_start(Net *n, const char *netdev_extra)
@@ -72,10 +93,10 @@ static size_t net_receive(Net *n, uint8_t *buf)
 
     g_assert_true(qvirtqueue_wait_used(&n->rx, WAIT_MS, &id, &len));
     g_assert_cmpuint(len, >, HDR);
-    g_assert_cmpuint(len, <=, RX_BUF);
+    g_assert_cmpuint(len, <=, n->rx_buf);
     /* num_buffers is 1 (5.1.6.4) */
-    g_assert_cmpuint(qtest_readw(n->s, RX_RAM + id * RX_BUF + 10), ==, 1);
-    qtest_memread(n->s, RX_RAM + id * RX_BUF + HDR, buf, len - HDR);
+    g_assert_cmpuint(qtest_readw(n->s, RX_RAM + id * n->rx_buf + 10), ==, 1);
+    qtest_memread(n->s, RX_RAM + id * n->rx_buf + HDR, buf, len - HDR);
     return len - HDR;
 }
 
@@ -93,17 +114,27 @@ static void test_config(void)
     qtest_quit(n.s);
 }
 
-/* ARP "who has 10.0.2.2, tell 10.0.2.15": slirp's gateway answers. */
-static void test_arp_gateway(void)
-{
-    Net n;
-    uint8_t f[HDR + 42] = { 0 };
-    uint8_t *e = f + HDR, reply[RX_BUF];
-    static const uint8_t gw[4] = { 10, 0, 2, 2 }, me[4] = { 10, 0, 2, 15 };
-    uint32_t id, len;
-    size_t rlen;
+static const uint8_t gw_ip[4] = { 10, 0, 2, 2 }, my_ip[4] = { 10, 0, 2, 15 };
 
-    net_start(&n, "");
+/* Transmit one frame (header included) and wait for the device to
+ * take it. */
+static void net_send(Net *n, const uint8_t *f, size_t len)
+{
+    uint32_t id, ulen;
+
+    qtest_memwrite(n->s, TX_RAM, f, len);
+    qvirtqueue_desc(&n->tx, 0, TX_RAM, len, 0, 0);
+    qvirtqueue_make_avail(&n->tx, 0);
+    qvirtqueue_kick(&n->tx);
+    g_assert_true(qvirtqueue_wait_used(&n->tx, WAIT_MS, &id, &ulen));
+}
+
+/* ARP "who has 10.0.2.2, tell 10.0.2.15" (slirp learns our MAC). */
+static void net_send_arp(Net *n)
+{
+    uint8_t f[HDR + 42] = { 0 };
+    uint8_t *e = f + HDR;
+
     memset(e, 0xff, 6);                         /* broadcast */
     memcpy(e + 6, guest_mac, 6);
     e[12] = 0x08; e[13] = 0x06;                 /* ARP */
@@ -111,21 +142,178 @@ static void test_arp_gateway(void)
     e[16] = 0x08; e[17] = 0x00;                 /* IPv4 */
     e[18] = 6; e[19] = 4; e[20] = 0; e[21] = 1; /* request */
     memcpy(e + 22, guest_mac, 6);
-    memcpy(e + 28, me, 4);
-    memcpy(e + 38, gw, 4);
-    qtest_memwrite(n.s, TX_RAM, f, sizeof(f));
-    qvirtqueue_desc(&n.tx, 0, TX_RAM, sizeof(f), 0, 0);
-    qvirtqueue_make_avail(&n.tx, 0);
-    qvirtqueue_kick(&n.tx);
-    g_assert_true(qvirtqueue_wait_used(&n.tx, WAIT_MS, &id, &len));
+    memcpy(e + 28, my_ip, 4);
+    memcpy(e + 38, gw_ip, 4);
+    net_send(n, f, sizeof(f));
+}
 
+/* ARP "who has 10.0.2.2, tell 10.0.2.15": slirp's gateway answers. */
+static void test_arp_gateway(void)
+{
+    Net n;
+    uint8_t reply[RX_BUF];
+    size_t rlen;
+
+    net_start(&n, "");
+    net_send_arp(&n);
     rlen = net_receive(&n, reply);
     g_assert_cmpuint(rlen, >=, 42);
     g_assert_cmpmem(reply, 6, guest_mac, 6);    /* to us */
     g_assert_cmphex(reply[12] << 8 | reply[13], ==, 0x0806);
     g_assert_cmpuint(reply[20] << 8 | reply[21], ==, 2);     /* reply */
-    g_assert_cmpmem(reply + 28, 4, gw, 4);      /* 10.0.2.2 is at ... */
-    g_assert_cmpmem(reply + 38, 4, me, 4);
+    g_assert_cmpmem(reply + 28, 4, gw_ip, 4);   /* 10.0.2.2 is at ... */
+    g_assert_cmpmem(reply + 38, 4, my_ip, 4);
+    qtest_quit(n.s);
+}
+
+static uint16_t inet_csum(const uint8_t *p, size_t len)
+{
+    uint32_t sum = 0;
+
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        sum += p[i] << 8 | p[i + 1];
+    }
+    if (len & 1) {
+        sum += p[len - 1] << 8;
+    }
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum;
+}
+
+/* An ICMP echo request with `payload` bytes (i & 0xff) to the gateway,
+ * whose Ethernet address gw_mac is. */
+static void net_send_ping(Net *n, const uint8_t *gw_mac, size_t payload)
+{
+    size_t ip_len = 20 + 8 + payload;
+    g_autofree uint8_t *f = g_malloc0(HDR + 14 + ip_len);
+    uint8_t *e = f + HDR, *ip = e + 14, *icmp = ip + 20;
+    uint16_t c;
+
+    memcpy(e, gw_mac, 6);
+    memcpy(e + 6, guest_mac, 6);
+    e[12] = 0x08; e[13] = 0x00;
+    ip[0] = 0x45;
+    ip[2] = ip_len >> 8; ip[3] = ip_len & 0xff;
+    ip[8] = 64; ip[9] = 1;                      /* TTL, ICMP */
+    memcpy(ip + 12, my_ip, 4);
+    memcpy(ip + 16, gw_ip, 4);
+    c = inet_csum(ip, 20);
+    ip[10] = c >> 8; ip[11] = c & 0xff;
+    icmp[0] = 8;                                /* echo request */
+    icmp[4] = 0x12; icmp[5] = 0x34; icmp[7] = 1;    /* id, seq */
+    for (size_t i = 0; i < payload; i++) {
+        icmp[8 + i] = i & 0xff;
+    }
+    c = inet_csum(icmp, 8 + payload);
+    icmp[2] = c >> 8; icmp[3] = c & 0xff;
+    net_send(n, f, HDR + 14 + ip_len);
+}
+
+/* ARP, and the gateway's Ethernet address from the reply (one buffer:
+ * it fits, so num_buffers is 1 with MRG_RXBUF too), which is offered
+ * again. */
+static void net_resolve_gateway(Net *n, uint8_t *gw_mac)
+{
+    uint8_t reply[RX_BUF];
+    uint32_t id, len;
+
+    net_send_arp(n);
+    g_assert_true(qvirtqueue_wait_used(&n->rx, WAIT_MS, &id, &len));
+    g_assert_cmpuint(len, >=, HDR + 42);
+    g_assert_cmpuint(qtest_readw(n->s, RX_RAM + id * n->rx_buf + 10), ==, 1);
+    qtest_memread(n->s, RX_RAM + id * n->rx_buf + HDR, reply, 42);
+    g_assert_cmphex(reply[12] << 8 | reply[13], ==, 0x0806);
+    memcpy(gw_mac, reply + 22, 6);
+    qvirtqueue_make_avail(&n->rx, id);
+    qvirtqueue_kick(&n->rx);
+}
+
+/* 5.1.3: MRG_RXBUF is offered, and a driver may take it or leave it. */
+static void test_mrg_negotiation(void)
+{
+    Net n;
+
+    net_start_full(&n, "user,id=n0", F_BASE, 8, RX_BUF);
+    g_assert_true(qvirtio_device_features(&n.d) & (1ULL << F_MRG_RXBUF));
+    g_assert_true(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_MRG_RXBUF)));
+    g_assert_true(qvirtio_negotiate(&n.d, F_BASE));
+    qtest_quit(n.s);
+}
+
+#define MRG_BUF   128
+#define PING_DATA 600
+
+/*
+ * 5.1.6.4: with MRG_RXBUF a 654-byte echo reply (header included) lands
+ * in six 128-byte buffers: six used entries published together,
+ * num_buffers 6 in the first, and the bytes in order across them.
+ * Offered only three at first, the device waits for more rather than
+ * use some.
+ */
+static void test_mrg_rx(void)
+{
+    Net n;
+    uint8_t gw_mac[6];
+    size_t want = HDR + 14 + 20 + 8 + PING_DATA, got = 0;
+    g_autofree uint8_t *buf = g_malloc(want);
+    unsigned nbuf = (want + MRG_BUF - 1) / MRG_BUF;
+    uint32_t id, len;
+    uint8_t *icmp;
+
+    net_start_offer(&n, "user,id=n0", F_BASE | (1ULL << F_MRG_RXBUF), 16,
+                    MRG_BUF, 3);
+    net_resolve_gateway(&n, gw_mac);
+    net_send_ping(&n, gw_mac, PING_DATA);
+    /* three buffers are not enough: none is used meanwhile */
+    g_assert_false(qvirtqueue_wait_used(&n.rx, 300, &id, &len));
+    for (uint16_t i = 3; i < 16; i++) {
+        qvirtqueue_make_avail(&n.rx, i);
+    }
+    qvirtqueue_kick(&n.rx);
+    for (unsigned i = 0; i < nbuf; i++) {
+        g_assert_true(qvirtqueue_wait_used(&n.rx, WAIT_MS, &id, &len));
+        if (i == 0) {
+            g_assert_cmpuint(qtest_readw(n.s, RX_RAM + id * MRG_BUF + 10),
+                             ==, nbuf);
+        }
+        g_assert_cmpuint(len, ==, MIN(MRG_BUF, want - got));
+        qtest_memread(n.s, RX_RAM + id * MRG_BUF, buf + got, len);
+        got += len;
+    }
+    g_assert_cmpuint(got, ==, want);
+    g_assert_cmphex(buf[HDR + 12] << 8 | buf[HDR + 13], ==, 0x0800);
+    icmp = buf + HDR + 14 + 20;
+    g_assert_cmpuint(icmp[0], ==, 0);           /* echo reply */
+    for (size_t i = 0; i < PING_DATA; i++) {
+        g_assert_cmpuint(icmp[8 + i], ==, i & 0xff);
+    }
+    qtest_quit(n.s);
+}
+
+/*
+ * A frame bigger than every buffer the ring can hold together (four of
+ * 128 bytes) is dropped, the device is not broken, and the next frame
+ * arrives whole.
+ */
+static void test_mrg_too_small(void)
+{
+    Net n;
+    uint8_t gw_mac[6], reply[42];
+    uint32_t id, len;
+
+    net_start_full(&n, "user,id=n0", F_BASE | (1ULL << F_MRG_RXBUF), 4,
+                   MRG_BUF);
+    net_resolve_gateway(&n, gw_mac);
+    net_send_ping(&n, gw_mac, PING_DATA);
+    net_send_arp(&n);
+    g_assert_true(qvirtqueue_wait_used(&n.rx, WAIT_MS, &id, &len));
+    g_assert_cmpuint(len, >=, HDR + 42);
+    g_assert_cmpuint(qtest_readw(n.s, RX_RAM + id * MRG_BUF + 10), ==, 1);
+    qtest_memread(n.s, RX_RAM + id * MRG_BUF + HDR, reply, 42);
+    g_assert_cmphex(reply[12] << 8 | reply[13], ==, 0x0806);
+    g_assert_cmphex(qvirtio_get_status(&n.d) & QVIRTIO_S_NEEDS_RESET, ==, 0);
     qtest_quit(n.s);
 }
 
@@ -276,5 +464,8 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/hostfwd", test_hostfwd);
     g_test_add_func("/virtio-net/tx-without-header", test_tx_without_header);
     g_test_add_func("/virtio-net/tap", test_tap);
+    g_test_add_func("/virtio-net/mrg-rxbuf/negotiation", test_mrg_negotiation);
+    g_test_add_func("/virtio-net/mrg-rxbuf/spanning", test_mrg_rx);
+    g_test_add_func("/virtio-net/mrg-rxbuf/ring-too-small", test_mrg_too_small);
     return g_test_run();
 }
