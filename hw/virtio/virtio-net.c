@@ -4,8 +4,10 @@
  * Queues: 0 receive, 1 transmit.  Every buffer starts with the 12-byte
  * struct virtio_net_hdr (5.1.6; with VERSION_1 it always has
  * num_buffers).  With MRG_RXBUF a received frame may span several
- * receive buffers (5.1.6.4).  No offloads are offered: frames go both
- * ways whole and checksummed.  Frames from the backend wait in a bounded list until
+ * receive buffers (5.1.6.4).  Checksum and TCP segmentation offloads
+ * (5.1.6.2, 5.1.6.4) are offered only on a backend that carries the
+ * header (tap with IFF_VNET_HDR), which then passes through unchanged;
+ * on others frames go both ways whole and checksummed.  Frames from the backend wait in a bounded list until
  * the driver has receive buffers; past the bound they are dropped, as a
  * full NIC would (TCP recovers).
  */
@@ -21,12 +23,29 @@
 #include <unistd.h>
 
 /* 5.1.3: feature bits */
+#define VIRTIO_NET_F_CSUM       0       /* driver may send partial csums */
+#define VIRTIO_NET_F_GUEST_CSUM 1       /* driver takes partial csums */
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN  9
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_HOST_ECN   13
 #define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 #define VIRTIO_NET_S_LINK_UP    1
 
-#define NET_HDR_LEN             12
+#define NET_HDR_LEN             NET_VNET_HDR_LEN
+/* 5.1.6: virtio_net_hdr.flags */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define F(bit)                  (1ULL << (bit))
+/* offered only on a backend that carries the header (tap vnet_hdr) */
+#define NET_OFFLOAD_FEATURES \
+    (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) | \
+     F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) | \
+     F(VIRTIO_NET_F_GUEST_ECN) | F(VIRTIO_NET_F_HOST_TSO4) | \
+     F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_ECN))
 #define NET_QUEUE_SIZE          256
 #define NET_CONFIG_LEN          8       /* mac[6], status */
 #define NET_RX_BACKLOG          256     /* frames waiting for buffers */
@@ -51,15 +70,17 @@ static void net_deliver(void *opaque, const uint8_t *frame, size_t len)
 {
     VirtIONet *n = opaque;
     static const uint64_t one = 1;
-    uint8_t *buf = g_malloc(NET_HDR_LEN + len);
+    size_t hdr = n->nb->vnet_hdr ? 0 : NET_HDR_LEN;
+    uint8_t *buf = g_malloc(hdr + len);
 
-    /* the header's fields stay zero: no offloads (5.1.6.4) */
-    memset(buf, 0, NET_HDR_LEN);
-    memcpy(buf + NET_HDR_LEN, frame, len);
+    /* a backend without the header: its fields stay zero, the frame is
+     * whole and checksummed (5.1.6.4) */
+    memset(buf, 0, hdr);
+    memcpy(buf + hdr, frame, len);
     g_mutex_lock(&n->rx_lock);
-    if (g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
-        g_queue_push_tail(&n->rx_pending, g_bytes_new_take(buf,
-                                                          NET_HDR_LEN + len));
+    if (hdr + len >= NET_HDR_LEN &&
+        g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
+        g_queue_push_tail(&n->rx_pending, g_bytes_new_take(buf, hdr + len));
         buf = NULL;
     }
     g_mutex_unlock(&n->rx_lock);
@@ -132,12 +153,18 @@ static RxResult net_receive_one(VirtIONet *n, VirtQueue *vq, GBytes *frame)
         off += lens[count];
         count++;
     }
-    /* 5.1.6.4: num_buffers, in the first chain's header */
+    /* 5.1.6.4: num_buffers, in the first chain's header; 5.1.6.4.1:
+     * flags zero unless the driver takes partial checksums (the
+     * backend only sends offloaded frames the driver negotiated) */
     if (count) {
-        uint8_t nb[2];
+        uint8_t hdr[NET_HDR_LEN];
 
-        stw_le_p(nb, count);
-        iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 10, nb, 2);
+        memcpy(hdr, data, NET_HDR_LEN);
+        if (!virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM)) {
+            hdr[0] = 0;
+        }
+        stw_le_p(hdr + 10, count);
+        iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, sizeof(hdr));
     }
     for (unsigned i = 0; i < count; i++) {
         virtqueue_fill(vq, elems[i], lens[i], i);
@@ -196,9 +223,20 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
             return;
         }
         if (elem->out_len - NET_HDR_LEN <= NET_MAX_FRAME) {
-            struct iovec *iov = g_new(struct iovec, elem->out_num);
+            static const uint8_t zero_hdr[NET_HDR_LEN];
+            struct iovec *iov = g_new(struct iovec, elem->out_num + 1);
             unsigned k = 0;
             size_t skip = NET_HDR_LEN;
+
+            /* 5.1.6.2: the driver's header goes to a backend that takes
+             * it, as is when it may ask for offloads (CSUM), else zero */
+            if (n->nb->vnet_hdr &&
+                virtio_has_feature(vdev, VIRTIO_NET_F_CSUM)) {
+                skip = 0;
+            } else if (n->nb->vnet_hdr) {
+                iov[k].iov_base = (void *)zero_hdr;
+                iov[k++].iov_len = NET_HDR_LEN;
+            }
 
             for (unsigned i = 0; i < elem->out_num; i++) {
                 if (skip >= elem->out_sg[i].iov_len) {
@@ -238,6 +276,40 @@ static void net_reset(VirtIODevice *vdev)
     g_mutex_lock(&n->rx_lock);
     g_queue_clear_full(&n->rx_pending, (GDestroyNotify)g_bytes_unref);
     g_mutex_unlock(&n->rx_lock);
+    /* no driver, no offloads: frames whole and checksummed again */
+    if (n->nb->set_offload) {
+        n->nb->set_offload(n->nb, false, false, false, false);
+    }
+}
+
+/* 5.1.3.1: the features each offload feature needs */
+static bool net_accept_features(VirtIODevice *vdev, uint64_t f)
+{
+    VirtIONet *n = (VirtIONet *)vdev;
+    static const struct { unsigned bit; uint64_t needs; } deps[] = {
+        { VIRTIO_NET_F_GUEST_TSO4, F(VIRTIO_NET_F_GUEST_CSUM) },
+        { VIRTIO_NET_F_GUEST_TSO6, F(VIRTIO_NET_F_GUEST_CSUM) },
+        { VIRTIO_NET_F_GUEST_ECN, F(VIRTIO_NET_F_GUEST_TSO4) |
+                                  F(VIRTIO_NET_F_GUEST_TSO6) },
+        { VIRTIO_NET_F_HOST_TSO4, F(VIRTIO_NET_F_CSUM) },
+        { VIRTIO_NET_F_HOST_TSO6, F(VIRTIO_NET_F_CSUM) },
+        { VIRTIO_NET_F_HOST_ECN, F(VIRTIO_NET_F_HOST_TSO4) |
+                                 F(VIRTIO_NET_F_HOST_TSO6) },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(deps); i++) {
+        if ((f & F(deps[i].bit)) && !(f & deps[i].needs)) {
+            return false;
+        }
+    }
+    /* receive offloads: the backend may now pass what the driver takes */
+    if (n->nb->set_offload) {
+        n->nb->set_offload(n->nb, f & F(VIRTIO_NET_F_GUEST_CSUM),
+                           f & F(VIRTIO_NET_F_GUEST_TSO4),
+                           f & F(VIRTIO_NET_F_GUEST_TSO6),
+                           f & F(VIRTIO_NET_F_GUEST_ECN));
+    }
+    return true;
 }
 
 static const VirtIODeviceClass virtio_net_class = {
@@ -248,6 +320,7 @@ static const VirtIODeviceClass virtio_net_class = {
     .config_len = NET_CONFIG_LEN,
     .get_config = net_get_config,
     .reset = net_reset,
+    .accept_features = net_accept_features,
 };
 
 static bool parse_mac(const char *s, uint8_t mac[6])
@@ -298,6 +371,9 @@ static bool virtio_net_pci_create(MachineState *ms, QemuOpts *opts,
     g_mutex_init(&n->rx_lock);
     g_queue_init(&n->rx_pending);
     virtio_init(&n->vdev, &virtio_net_class, ms);
+    if (n->nb->vnet_hdr) {
+        n->vdev.host_features |= NET_OFFLOAD_FEATURES;
+    }
     n->rx = virtio_add_queue(&n->vdev, NET_QUEUE_SIZE, net_handle_rx);
     n->tx = virtio_add_queue(&n->vdev, NET_QUEUE_SIZE, net_handle_tx);
     if (!virtio_pci_add(ms, &n->vdev, PCI_CLASS_NETWORK_ETHERNET, opts,

@@ -30,7 +30,20 @@ struct NetBackend {
     /* network -> guest, set by the device; called on the backend thread */
     void (*deliver)(void *opaque, const uint8_t *frame, size_t len);
     void *deliver_opaque;
+    /*
+     * Frames both ways start with the 12-byte struct virtio_net_hdr
+     * (virtio 1.2, 5.1.6: flags, gso_type, hdr_len, gso_size,
+     * csum_start, csum_offset, num_buffers): a tap with IFF_VNET_HDR.
+     * Only such a backend can carry checksum and segmentation offloads.
+     */
+    bool vnet_hdr;
+    /* With vnet_hdr: what frames for the guest may still need (partial
+     * checksums, TCP segmentation over IPv4/IPv6, with ECN). */
+    void (*set_offload)(NetBackend *nb, bool csum, bool tso4, bool tso6,
+                        bool ecn);
 };
+
+#define NET_VNET_HDR_LEN 12
 
 /* -netdev TYPE,id=ID,...: TYPE from a table (user, tap) */
 bool netdev_create(MachineState *ms, QemuOpts *opts, GError **errp);

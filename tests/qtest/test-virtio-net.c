@@ -6,8 +6,12 @@
  * breaking the device, -netdev tap both ways through a TAP interface
  * the test watches with a packet socket (root only), and mergeable
  * receive buffers (5.1.6.4): a slirp echo reply spread over several.
+ * Offloads: the feature set per backend with 5.1.3.1's dependencies,
+ * and a TSO/partial-checksum segment through a TAP interface both ways
+ * (whole when negotiated, segmented by the host stack when not).
  */
 #include "qvirtio.h"
+#include "qemu/bswap.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -378,18 +382,25 @@ static void test_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src,
     memcpy(f + 14, payload, strlen(payload));
 }
 
-static void test_tap(void)
+static const uint8_t host_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
+
+/*
+ * A TAP interface of our own for the device (features negotiated, the
+ * receive ring as net_start_full), up, watched by a packet socket
+ * (*ps), with virtio-net headers on it if vnet (PACKET_VNET_HDR).
+ * False, the test skipped, if this host cannot make TAP interfaces.
+ */
+static bool tap_start(Net *n, uint64_t features, uint16_t nbufs,
+                      uint32_t buf, bool vnet, int *ps, int *ifindex)
 {
-    g_autofree char *ifname = g_strdup_printf("qkt%u", (unsigned)getpid() % 100000);
+    static unsigned seq;
+    g_autofree char *ifname = g_strdup_printf("qkt%u.%u",
+                                              (unsigned)getpid() % 100000,
+                                              seq++);
     g_autofree char *netdev = NULL, *sysctl = NULL;
-    static const uint8_t host_mac[6] = { 0x02, 0, 0, 0, 0, 1 };
     struct ifreq ifr = { 0 };
     struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-    uint8_t f[HDR + 60] = { 0 }, got[RX_BUF];
-    int tun, ps, ctl;
-    Net n;
-    bool seen = false;
-    uint32_t id, len;
+    int tun, ctl, one = 1;
 
     /* can we make TAP interfaces at all? */
     tun = open("/dev/net/tun", O_RDWR);
@@ -401,13 +412,13 @@ static void test_tap(void)
         if (tun >= 0) {
             close(tun);
         }
-        return;
+        return false;
     }
     close(tun);                 /* not persistent: gone again */
 
     netdev = g_strdup_printf("tap,id=n0,ifname=%s,script=no,downscript=no",
                              ifname);
-    net_start_netdev(&n, netdev);
+    net_start_full(n, netdev, features, nbufs, buf);
     /* no IPv6 chatter from the host side, then link up */
     sysctl = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
     g_file_set_contents(sysctl, "1", 1, NULL);
@@ -418,19 +429,31 @@ static void test_tap(void)
     g_assert_cmpint(ioctl(ctl, SIOCSIFFLAGS, &ifr), ==, 0);
     g_assert_cmpint(ioctl(ctl, SIOCGIFINDEX, &ifr), ==, 0);
     close(ctl);
-    ps = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-    g_assert_cmpint(ps, >=, 0);
+    *ps = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    g_assert_cmpint(*ps, >=, 0);
+    if (vnet) {
+        g_assert_cmpint(setsockopt(*ps, SOL_PACKET, PACKET_VNET_HDR, &one,
+                                   sizeof(one)), ==, 0);
+    }
     sll.sll_protocol = htons(ETH_P_ALL);
-    sll.sll_ifindex = ifr.ifr_ifindex;
-    g_assert_cmpint(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+    sll.sll_ifindex = *ifindex = ifr.ifr_ifindex;
+    g_assert_cmpint(bind(*ps, (struct sockaddr *)&sll, sizeof(sll)), ==, 0);
+    return true;
+}
 
+static void test_tap(void)
+{
+    uint8_t f[HDR + 60] = { 0 }, got[RX_BUF];
+    int ps, ifindex;
+    Net n;
+    bool seen = false;
+
+    if (!tap_start(&n, F_BASE, 8, RX_BUF, false, &ps, &ifindex)) {
+        return;
+    }
     /* guest -> host */
     test_frame(f + HDR, host_mac, guest_mac, "qkvm-tap-tx");
-    qtest_memwrite(n.s, TX_RAM, f, sizeof(f));
-    qvirtqueue_desc(&n.tx, 0, TX_RAM, sizeof(f), 0, 0);
-    qvirtqueue_make_avail(&n.tx, 0);
-    qvirtqueue_kick(&n.tx);
-    g_assert_true(qvirtqueue_wait_used(&n.tx, WAIT_MS, &id, &len));
+    net_send(&n, f, sizeof(f));
     for (int tries = 0; tries < 50 && !seen; tries++) {
         struct pollfd p = { .fd = ps, .events = POLLIN };
         ssize_t r;
@@ -456,6 +479,233 @@ static void test_tap(void)
     qtest_quit(n.s);
 }
 
+/* 5.1.3 feature bits of the offloads */
+#define F_CSUM          0
+#define F_GUEST_CSUM    1
+#define F_GUEST_TSO4    7
+#define F_GUEST_TSO6    8
+#define F_GUEST_ECN     9
+#define F_HOST_TSO4     11
+#define F_HOST_TSO6     12
+#define F_HOST_ECN      13
+#define F_OFFLOADS ((1ULL << F_CSUM) | (1ULL << F_GUEST_CSUM) | \
+                    (1ULL << F_GUEST_TSO4) | (1ULL << F_GUEST_TSO6) | \
+                    (1ULL << F_GUEST_ECN) | (1ULL << F_HOST_TSO4) | \
+                    (1ULL << F_HOST_TSO6) | (1ULL << F_HOST_ECN))
+/* 5.1.6: virtio_net_hdr */
+#define HDR_F_NEEDS_CSUM 1
+#define GSO_TCPV4        1
+
+/* -netdev user carries no header: no offload is offered or accepted. */
+static void test_offload_features_user(void)
+{
+    Net n;
+
+    net_start(&n, "");
+    g_assert_cmphex(qvirtio_device_features(&n.d) & F_OFFLOADS, ==, 0);
+    g_assert_false(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_CSUM)));
+    qtest_quit(n.s);
+}
+
+/* tap with IFF_VNET_HDR: all of them, with 5.1.3.1's dependencies. */
+static void test_offload_features_tap(void)
+{
+    Net n;
+    int ps, ifindex;
+
+    if (!tap_start(&n, F_BASE, 8, RX_BUF, false, &ps, &ifindex)) {
+        return;
+    }
+    g_assert_cmphex(qvirtio_device_features(&n.d) & F_OFFLOADS, ==,
+                    F_OFFLOADS);
+    g_assert_true(qvirtio_negotiate(&n.d, F_BASE | F_OFFLOADS));
+    g_assert_true(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_CSUM) |
+                                    (1ULL << F_HOST_TSO4)));
+    g_assert_false(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_GUEST_TSO4)));
+    g_assert_false(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_HOST_TSO6)));
+    g_assert_false(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_GUEST_CSUM) |
+                                     (1ULL << F_GUEST_ECN)));
+    g_assert_false(qvirtio_negotiate(&n.d, F_BASE | (1ULL << F_CSUM) |
+                                     (1ULL << F_HOST_ECN)));
+    close(ps);
+    qtest_quit(n.s);
+}
+
+#define TSO_PAYLOAD 3000
+#define TSO_MSS     1000
+#define TSO_HDRS    (14 + 20 + 20)
+
+/*
+ * One TCP/IPv4 frame of TSO_PAYLOAD bytes (i & 0xff) from src to dst
+ * into f, with the partial checksum (the pseudo-header's sum, 5.1.6.2)
+ * in the TCP header, and the virtio_net_hdr asking for the checksum
+ * and segmentation into hdr.
+ */
+static void tso_frame(uint8_t *hdr, uint8_t *f, const uint8_t *dst,
+                      const uint8_t *src)
+{
+    uint8_t *ip = f + 14, *tcp = ip + 20;
+    unsigned ip_len = 20 + 20 + TSO_PAYLOAD, tcp_len = 20 + TSO_PAYLOAD;
+    uint32_t sum;
+    uint16_t c;
+
+    memset(f, 0, TSO_HDRS);
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    f[12] = 0x08;
+    ip[0] = 0x45;
+    ip[2] = ip_len >> 8; ip[3] = ip_len & 0xff;
+    ip[8] = 64; ip[9] = 6;
+    ip[12] = 10; ip[13] = 9; ip[15] = 1;        /* 10.9.0.1 */
+    ip[16] = 10; ip[17] = 9; ip[19] = 2;        /* 10.9.0.2 */
+    c = inet_csum(ip, 20);
+    ip[10] = c >> 8; ip[11] = c & 0xff;
+    tcp[0] = 0x04; tcp[1] = 0xd2;               /* 1234 -> 5678 */
+    tcp[2] = 0x16; tcp[3] = 0x2e;
+    tcp[7] = 1;                                 /* seq */
+    tcp[12] = 0x50; tcp[13] = 0x18;             /* 20 bytes, PSH ACK */
+    tcp[14] = 0xff; tcp[15] = 0xff;             /* window */
+    for (unsigned i = 0; i < TSO_PAYLOAD; i++) {
+        tcp[20 + i] = i & 0xff;
+    }
+    /* not complemented: the sum the device (or the host) completes */
+    sum = (10 << 8 | 9) * 2 + 1 + 2 + 6 + tcp_len;
+    sum = (sum & 0xffff) + (sum >> 16);
+    tcp[16] = sum >> 8; tcp[17] = sum & 0xff;
+    memset(hdr, 0, HDR);
+    hdr[0] = HDR_F_NEEDS_CSUM;
+    hdr[1] = GSO_TCPV4;
+    stw_le_p(hdr + 2, TSO_HDRS);                /* hdr_len */
+    stw_le_p(hdr + 4, TSO_MSS);                 /* gso_size */
+    stw_le_p(hdr + 6, 14 + 20);                 /* csum_start */
+    stw_le_p(hdr + 8, 16);                      /* csum_offset */
+}
+
+/* HOST_TSO4: the driver's 3000-byte segment with a partial checksum
+ * reaches the host as one frame that still asks for both (the header
+ * passed through to the tap). */
+static void test_offload_tap_tx(void)
+{
+    Net n;
+    int ps, ifindex;
+    size_t flen = TSO_HDRS + TSO_PAYLOAD;
+    g_autofree uint8_t *f = g_malloc(HDR + flen);
+    g_autofree uint8_t *got = g_malloc(10 + 65536);
+    bool seen = false;
+
+    if (!tap_start(&n, F_BASE | (1ULL << F_CSUM) | (1ULL << F_HOST_TSO4),
+                   8, RX_BUF, true, &ps, &ifindex)) {
+        return;
+    }
+    tso_frame(f, f + HDR, host_mac, guest_mac);
+    net_send(&n, f, HDR + flen);
+    for (int tries = 0; tries < 50 && !seen; tries++) {
+        struct pollfd p = { .fd = ps, .events = POLLIN };
+        ssize_t r;
+
+        if (poll(&p, 1, 100) <= 0) {
+            continue;
+        }
+        /* PACKET_VNET_HDR: the 10-byte struct virtio_net_hdr first */
+        r = recv(ps, got, 10 + 65536, 0);
+        if (r < 10 + 14 || got[10 + 12] != 0x08 || got[10 + 13] != 0 ||
+            got[10 + 14 + 9] != 6) {
+            continue;                           /* not our TCP frame */
+        }
+        g_assert_cmpint(r, ==, 10 + flen);
+        g_assert_cmpuint(got[0] & HDR_F_NEEDS_CSUM, ==, HDR_F_NEEDS_CSUM);
+        g_assert_cmpuint(got[1] & 0x7f, ==, GSO_TCPV4);
+        g_assert_cmpuint(lduw_le_p(got + 4), ==, TSO_MSS);
+        g_assert_cmpmem(got + 10 + TSO_HDRS, TSO_PAYLOAD, f + HDR + TSO_HDRS,
+                        TSO_PAYLOAD);
+        seen = true;
+    }
+    g_assert_true(seen);
+    close(ps);
+    qtest_quit(n.s);
+}
+
+/*
+ * The host sends the same 3000-byte segment to the guest.  With
+ * GUEST_CSUM|GUEST_TSO4 (TUNSETOFFLOAD) it arrives whole with its
+ * header (across 2 KiB merged buffers); without, the host's stack
+ * segments it and checksums each piece, and the guest's frames fit the
+ * 1500-byte MTU with flags and gso_type zero.
+ */
+static void tap_rx_tso(bool offload)
+{
+    Net n;
+    int ps, ifindex;
+    size_t flen = TSO_HDRS + TSO_PAYLOAD;
+    g_autofree uint8_t *f = g_malloc(10 + flen);
+    g_autofree uint8_t *got = g_malloc(16 * RX_BUF);
+    struct sockaddr_ll to = { .sll_family = AF_PACKET };
+    uint64_t features = F_BASE | (1ULL << F_MRG_RXBUF);
+    uint8_t hdr[HDR];
+    size_t payload = 0;
+
+    if (offload) {
+        features |= (1ULL << F_GUEST_CSUM) | (1ULL << F_GUEST_TSO4);
+    }
+    if (!tap_start(&n, features, 16, RX_BUF, true, &ps, &ifindex)) {
+        return;
+    }
+    tso_frame(hdr, f + 10, guest_mac, host_mac);
+    memcpy(f, hdr, 10);                         /* without num_buffers */
+    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_ifindex = ifindex;
+    g_assert_cmpint(sendto(ps, f, 10 + flen, 0, (struct sockaddr *)&to,
+                           sizeof(to)), ==, 10 + flen);
+    while (payload < TSO_PAYLOAD) {
+        uint32_t id, len, nbuf;
+        size_t got_len = 0;
+        uint8_t *tcp;
+
+        g_assert_true(qvirtqueue_wait_used(&n.rx, WAIT_MS, &id, &len));
+        nbuf = qtest_readw(n.s, RX_RAM + id * RX_BUF + 10);
+        g_assert_cmpuint(nbuf, >=, 1);
+        g_assert_cmpuint(nbuf, <=, 16);
+        qtest_memread(n.s, RX_RAM + id * RX_BUF, got, len);
+        got_len = len;
+        for (uint32_t i = 1; i < nbuf; i++) {
+            g_assert_true(qvirtqueue_wait_used(&n.rx, WAIT_MS, &id, &len));
+            qtest_memread(n.s, RX_RAM + id * RX_BUF, got + got_len, len);
+            got_len += len;
+        }
+        if (got_len < HDR + TSO_HDRS || got[HDR + 12] != 0x08 ||
+            got[HDR + 14 + 9] != 6) {
+            continue;                           /* not our TCP frame */
+        }
+        tcp = got + HDR + 14 + 20;
+        if (offload) {
+            g_assert_cmpuint(got_len, ==, HDR + flen);
+            g_assert_cmpuint(got[1], ==, GSO_TCPV4);
+            g_assert_cmpuint(lduw_le_p(got + 4), ==, TSO_MSS);
+        } else {
+            g_assert_cmpuint(got_len, <=, HDR + 1514);
+            g_assert_cmpuint(got[0], ==, 0);
+            g_assert_cmpuint(got[1], ==, 0);
+        }
+        for (size_t i = 0; i < got_len - HDR - TSO_HDRS; i++) {
+            g_assert_cmpuint(tcp[20 + i], ==, (payload + i) & 0xff);
+        }
+        payload += got_len - HDR - TSO_HDRS;
+    }
+    g_assert_cmpuint(payload, ==, TSO_PAYLOAD);
+    close(ps);
+    qtest_quit(n.s);
+}
+
+static void test_offload_tap_rx(void)
+{
+    tap_rx_tso(true);
+}
+
+static void test_offload_tap_rx_segmented(void)
+{
+    tap_rx_tso(false);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -467,5 +717,13 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/mrg-rxbuf/negotiation", test_mrg_negotiation);
     g_test_add_func("/virtio-net/mrg-rxbuf/spanning", test_mrg_rx);
     g_test_add_func("/virtio-net/mrg-rxbuf/ring-too-small", test_mrg_too_small);
+    g_test_add_func("/virtio-net/offload/features-user",
+                    test_offload_features_user);
+    g_test_add_func("/virtio-net/offload/features-tap",
+                    test_offload_features_tap);
+    g_test_add_func("/virtio-net/offload/tap-tso-tx", test_offload_tap_tx);
+    g_test_add_func("/virtio-net/offload/tap-tso-rx", test_offload_tap_rx);
+    g_test_add_func("/virtio-net/offload/tap-rx-segmented",
+                    test_offload_tap_rx_segmented);
     return g_test_run();
 }
