@@ -32,6 +32,7 @@ typedef struct SlirpBackend {
     Slirp *slirp;
     GMutex lock;
     int wake_fd;
+    gint wake_pending;          /* wake_fd written, thread not yet awake */
     GPtrArray *timers;          /* SlirpTimer */
     GArray *pollfds;            /* struct pollfd, rebuilt per iteration */
     GThread *thread;
@@ -87,6 +88,12 @@ static void cb_timer_free(void *timer, void *opaque)
 static void wake(SlirpBackend *s)
 {
     static const uint64_t one = 1;
+
+    /* one write until the thread has woken: a burst of transmitted
+     * frames costs one wake-up, not one each */
+    if (!g_atomic_int_compare_and_exchange(&s->wake_pending, 0, 1)) {
+        return;
+    }
     if (write(s->wake_fd, &one, sizeof(one)) < 0) {
         /* already signalled */
     }
@@ -157,6 +164,9 @@ static gpointer slirp_thread(gpointer opaque)
         struct pollfd wakep = { .fd = s->wake_fd, .events = POLLIN };
         int ret;
 
+        /* from here on, new work needs a new wake-up: the socket set
+         * is read below */
+        g_atomic_int_set(&s->wake_pending, 0);
         g_mutex_lock(&s->lock);
         /* run expired timers, then find the next expiry */
         now_ms = now_ns() / 1000000;

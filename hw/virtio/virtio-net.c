@@ -72,20 +72,26 @@ static void net_deliver(void *opaque, const uint8_t *frame, size_t len)
     static const uint64_t one = 1;
     size_t hdr = n->nb->vnet_hdr ? 0 : NET_HDR_LEN;
     uint8_t *buf = g_malloc(hdr + len);
+    bool was_empty = false;
 
     /* a backend without the header: its fields stay zero, the frame is
      * whole and checksummed (5.1.6.4) */
     memset(buf, 0, hdr);
     memcpy(buf + hdr, frame, len);
+
     g_mutex_lock(&n->rx_lock);
     if (hdr + len >= NET_HDR_LEN &&
         g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
+        was_empty = g_queue_is_empty(&n->rx_pending);
         g_queue_push_tail(&n->rx_pending, g_bytes_new_take(buf, hdr + len));
         buf = NULL;
     }
     g_mutex_unlock(&n->rx_lock);
     g_free(buf);
-    if (write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
+    /* Only the first frame of a burst kicks the queue's thread: while
+     * frames wait, it has been kicked already and drains them all, or
+     * it waits for buffers and the driver's kick for those wakes it. */
+    if (was_empty && write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
         /* counter full: a wake-up is pending anyway */
     }
 }
