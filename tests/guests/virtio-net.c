@@ -259,7 +259,7 @@ static void phase_rx(uint32_t n, uint16_t port, uint16_t ackport,
 
         if (count ? now - last > idle : now - start > 30 * idle)
             break;
-        while ((f = rx_next(&len, &s))) {
+        while (count < n && (f = rx_next(&len, &s))) {
             if (len >= 42 && f[12] == 0x08 && f[13] == 0x00 &&
                 f[14 + 9] == 17 && (f[36] << 8 | f[37]) == port) {
                 last = virtio_rdtsc();
