@@ -118,8 +118,8 @@ typedef enum { RX_DONE, RX_NO_BUFFERS } RxResult;
  * with it the frame continues across as many chains as it needs and
  * num_buffers says how many (5.1.6.4), all published at once.  Too few
  * chains available yet: nothing is used and the frame waits for the
- * driver's next kick; not even the whole ring is enough, or a chain
- * shorter than the header: the frame is dropped.
+ * driver's next kick; not even the whole ring is enough: the frame is
+ * dropped; a chain shorter than the header breaks the device.
  */
 static RxResult net_receive_one(VirtIONet *n, VirtQueue *vq, GBytes *frame)
 {
@@ -148,10 +148,11 @@ static RxResult net_receive_one(VirtIONet *n, VirtQueue *vq, GBytes *frame)
             goto give_back;
         }
         elems[count] = e;
-        if (count == 0 && e->in_len < NET_HDR_LEN) {
+        if (e->in_len < NET_HDR_LEN) {
+            /* 5.1.6.3.1: every receive buffer holds at least a header */
             count++;
-            net_rx_drop(n, "receive buffer shorter than the header",
-                        total - NET_HDR_LEN);
+            virtio_error(vdev, "receive buffer of %zu bytes, shorter than "
+                         "the %d-byte header", e->in_len, NET_HDR_LEN);
             goto give_back;
         }
         lens[count] = iov_from_buf(e->in_sg, e->in_num, 0, data + off,

@@ -357,6 +357,18 @@ static void test_hostfwd(void)
     qtest_quit(n.s);
 }
 
+/* 5.1.6.3.1: a receive buffer shorter than the header breaks the
+ * device (with or without MRG_RXBUF), with no VMM crash. */
+static void test_rx_buffer_without_header(void)
+{
+    Net n;
+
+    net_start_full(&n, "user,id=n0", F_BASE | (1ULL << F_MRG_RXBUF), 8, 8);
+    net_send_arp(&n);
+    g_assert_true(qvirtio_wait_status(&n.d, QVIRTIO_S_NEEDS_RESET, WAIT_MS));
+    qtest_quit(n.s);
+}
+
 static void test_tx_without_header(void)
 {
     Net n;
@@ -713,6 +725,8 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/arp-gateway", test_arp_gateway);
     g_test_add_func("/virtio-net/hostfwd", test_hostfwd);
     g_test_add_func("/virtio-net/tx-without-header", test_tx_without_header);
+    g_test_add_func("/virtio-net/rx-buffer-without-header",
+                    test_rx_buffer_without_header);
     g_test_add_func("/virtio-net/tap", test_tap);
     g_test_add_func("/virtio-net/mrg-rxbuf/negotiation", test_mrg_negotiation);
     g_test_add_func("/virtio-net/mrg-rxbuf/spanning", test_mrg_rx);
