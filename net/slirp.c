@@ -33,6 +33,8 @@ typedef struct SlirpBackend {
     GMutex lock;
     int wake_fd;
     gint wake_pending;          /* wake_fd written, thread not yet awake */
+    bool sent;                  /* frames input since the last flush
+                                 * (the device's thread only) */
     GPtrArray *timers;          /* SlirpTimer */
     GArray *pollfds;            /* struct pollfd, rebuilt per iteration */
     GThread *thread;
@@ -233,7 +235,23 @@ static void slirp_send(NetBackend *nb, const struct iovec *iov, unsigned n)
     g_mutex_lock(&s->lock);
     slirp_input(s->slirp, buf, len);
     g_mutex_unlock(&s->lock);
-    wake(s);        /* new connections may have new sockets to poll */
+    s->sent = true;
+}
+
+/*
+ * After a burst: the thread polls again with slirp's new view (new
+ * connections' sockets, data now waiting to be written).  Once per
+ * burst, not per frame: a wake-up per frame had the thread take the
+ * lock between the burst's frames, two futex calls per frame.
+ */
+static void slirp_flush(NetBackend *nb)
+{
+    SlirpBackend *s = (SlirpBackend *)nb;
+
+    if (s->sent) {
+        s->sent = false;
+        wake(s);
+    }
 }
 
 /* "tcp:[HOST]:PORT-[GUEST]:PORT" (QEMU's hostfwd syntax) */
@@ -306,6 +324,7 @@ bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
     s->nb.id = g_strdup(id);
     s->nb.type = "user";
     s->nb.send = slirp_send;
+    s->nb.flush = slirp_flush;
     g_mutex_init(&s->lock);
     s->timers = g_ptr_array_new();
     s->pollfds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));

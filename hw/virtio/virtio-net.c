@@ -263,6 +263,9 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         g_free(elem);
     }
     if (pushed) {
+        if (n->nb->flush) {
+            n->nb->flush(n->nb);
+        }
         virtio_notify(vq);
     }
 }

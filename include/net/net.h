@@ -27,6 +27,9 @@ struct NetBackend {
     char *attached_to;          /* the device using it */
     /* guest -> network: one Ethernet frame */
     void (*send)(NetBackend *nb, const struct iovec *iov, unsigned niov);
+    /* optional: the device has sent a burst of frames (after each run
+     * of its transmit queue), for a backend that defers work to it */
+    void (*flush)(NetBackend *nb);
     /* network -> guest, set by the device; called on the backend thread */
     void (*deliver)(void *opaque, const uint8_t *frame, size_t len);
     void *deliver_opaque;

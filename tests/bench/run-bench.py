@@ -301,17 +301,20 @@ def io_thread_cpu(pid):
     are not vCPUs ("CPU n/KVM", the name both VMMs give them): the
     VMM's own I/O work, apart from running the guest."""
     tick = os.sysconf('SC_CLK_TCK')
-    total = 0
+    total, vcpus = 0, 0
     for tid in os.listdir('/proc/%d/task' % pid):
         try:
             with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
                 if f.read().startswith('CPU '):
+                    vcpus += 1
                     continue
             with open('/proc/%d/task/%s/stat' % (pid, tid)) as f:
                 fields = f.read().rsplit(')', 1)[1].split()
             total += int(fields[11]) + int(fields[12])   # utime, stime
         except OSError:
             pass        # the thread ended meanwhile
+    if not vcpus:
+        sys.exit('run-bench: no thread of %d is named "CPU n/KVM"' % pid)
     return total / tick
 
 
@@ -377,7 +380,10 @@ def bench_virtio_net():
         return
     khz = tsc_khz_of_host()
     comps = [('qkvm', [qkvm], 'virtio-net-pci,netdev=n0'),
-             ('qemu', [qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64'],
+             # debug-threads=on: QEMU names its vCPU threads "CPU n/KVM"
+             # (as qkvm always does), so io_thread_cpu can leave them out
+             ('qemu', [qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64', '-name',
+                       'bench,debug-threads=on'],
               'virtio-net-pci,netdev=n0,disable-legacy=on')]
     vals = {}    # (phase, unit) -> name -> [values]
     notes = []
