@@ -3,13 +3,15 @@
  * tests/guests/virtio-net.c), on the loopback where -netdev user's
  * slirp forwards.
  *
- *   netpeer sink PORT N IDLE_MS
- *     Count UDP datagrams to 127.0.0.1:PORT until N arrived or none
- *     came for IDLE_MS; print "received=K".  Prints "ready" once bound.
- *   netpeer source DPORT ACKPORT N WINDOW SIZE
- *     Send N datagrams of SIZE bytes to 127.0.0.1:DPORT (a hostfwd) with
- *     at most WINDOW not yet acknowledged; acknowledgements are 4-byte
- *     little-endian counts arriving on 127.0.0.1:ACKPORT.  A window
+ *   netpeer sink PORT N IDLE_MS [ADDR]
+ *     Count UDP datagrams to ADDR:PORT (default 127.0.0.1) until N
+ *     arrived or none came for IDLE_MS; print "received=K".  Prints
+ *     "ready" once bound.
+ *   netpeer source DPORT ACKPORT N WINDOW SIZE [DADDR [ADDR]]
+ *     Send N datagrams of SIZE bytes to DADDR:DPORT (default 127.0.0.1,
+ *     a hostfwd) with at most WINDOW not yet acknowledged;
+ *     acknowledgements are 4-byte little-endian counts arriving on
+ *     ADDR:ACKPORT (default 127.0.0.1).  A window
  *     with no acknowledgement for 200 ms is written off (frames lost);
  *     print "sent=N acked=K stalls=S".
  */
@@ -25,15 +27,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static int udp_bound(unsigned port)
+static struct in_addr addr_of(const char *s)
+{
+    struct in_addr a;
+
+    if (!inet_aton(s, &a)) {
+        fprintf(stderr, "netpeer: not an IPv4 address: %s\n", s);
+        exit(2);
+    }
+    return a;
+}
+
+static int udp_bound(const char *addr, unsigned port)
 {
     struct sockaddr_in a = { .sin_family = AF_INET,
                              .sin_port = htons(port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                             .sin_addr = addr_of(addr) };
     int s = socket(AF_INET, SOCK_DGRAM, 0), big = 8 << 20;
 
     if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        fprintf(stderr, "netpeer: bind 127.0.0.1:%u: %s\n", port,
+        fprintf(stderr, "netpeer: bind %s:%u: %s\n", addr, port,
                 strerror(errno));
         exit(1);
     }
@@ -49,9 +62,9 @@ static long now_ms(void)
     return t.tv_sec * 1000L + t.tv_nsec / 1000000;
 }
 
-static int sink(unsigned port, long n, int idle_ms)
+static int sink(const char *addr, unsigned port, long n, int idle_ms)
 {
-    int s = udp_bound(port);
+    int s = udp_bound(addr, port);
     static char buf[65536];
     long got = 0;
 
@@ -69,13 +82,13 @@ static int sink(unsigned port, long n, int idle_ms)
     return 0;
 }
 
-static int source(unsigned dport, unsigned ackport, long n, long window,
-                  size_t size)
+static int source(const char *daddr, unsigned dport, const char *addr,
+                  unsigned ackport, long n, long window, size_t size)
 {
-    int s = udp_bound(ackport);
+    int s = udp_bound(addr, ackport);
     struct sockaddr_in to = { .sin_family = AF_INET,
                               .sin_port = htons(dport),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+                              .sin_addr = addr_of(daddr) };
     char *buf = calloc(1, size);
     long sent = 0, acked = 0, base = 0, stalls = 0, last = now_ms();
 
@@ -116,12 +129,14 @@ static int source(unsigned dport, unsigned ackport, long n, long window,
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && !strcmp(argv[1], "sink"))
-        return sink(atoi(argv[2]), atol(argv[3]), atoi(argv[4]));
-    if (argc == 7 && !strcmp(argv[1], "source"))
-        return source(atoi(argv[2]), atoi(argv[3]), atol(argv[4]),
-                      atol(argv[5]), atol(argv[6]));
-    fprintf(stderr, "usage: netpeer sink PORT N IDLE_MS | "
-            "netpeer source DPORT ACKPORT N WINDOW SIZE\n");
+    if ((argc == 5 || argc == 6) && !strcmp(argv[1], "sink"))
+        return sink(argc == 6 ? argv[5] : "127.0.0.1", atoi(argv[2]),
+                    atol(argv[3]), atoi(argv[4]));
+    if (argc >= 7 && argc <= 9 && !strcmp(argv[1], "source"))
+        return source(argc >= 8 ? argv[7] : "127.0.0.1", atoi(argv[2]),
+                      argc == 9 ? argv[8] : "127.0.0.1", atoi(argv[3]),
+                      atol(argv[4]), atol(argv[5]), atol(argv[6]));
+    fprintf(stderr, "usage: netpeer sink PORT N IDLE_MS [ADDR] | "
+            "netpeer source DPORT ACKPORT N WINDOW SIZE [DADDR [ADDR]]\n");
     return 2;
 }

@@ -1,9 +1,9 @@
 /*
  * virtio-net: a minimal polling driver for the modern virtio-net-pci
  * function (virtio spec 1.2, 5.1), used by tests/bench/run-bench.py to
- * measure network throughput on -netdev user (slirp).  The guest is
- * 10.0.2.15, the host 10.0.2.2 (slirp's gateway, which forwards UDP to
- * the host's loopback).
+ * measure network throughput on -netdev user (slirp) or tap.  The guest
+ * is 10.0.2.15, the host 10.0.2.2 (slirp's gateway, which forwards UDP
+ * to the host's loopback), unless ip= and gw= say otherwise.
  *
  * Features: VERSION_1, MAC, MRG_RXBUF and EVENT_IDX when offered (as
  * Linux takes them); no offloads (slirp has none).  MTU-sized frames:
@@ -23,6 +23,9 @@
  *              10.0.2.2:A (ackport=A) so the sender can keep a window;
  *              prints "phase=rx n=K bytes=1514 cycles=C" (first to last
  *              frame)
+ *   ip=A gw=B  the guest's and the peer's IPv4 addresses as 32-bit
+ *              numbers (default 10.0.2.15 and 10.0.2.2; a tap run uses
+ *              its own subnet)
  *   hold=1     after the phases print "done" and halt instead of
  *              exiting (the benchmark reads the VMM's per-thread CPU
  *              times, then ends it)
@@ -53,7 +56,7 @@ struct mb_info {
 static GuestVirtio dev;
 static GuestVq rxq, txq;
 static uint8_t my_mac[6], gw_mac[6];
-static const uint8_t my_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
+static uint8_t my_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
 static uint16_t tx_free[QMAX];
 static unsigned tx_nfree;
 
@@ -289,6 +292,13 @@ int main(uint32_t magic, struct mb_info *mbi)
     if (magic == 0x2badb002 && (mbi->flags & (1 << 2)))
         cmdline = (const char *)mbi->cmdline;
     n = cmdline_value(cmdline, "n=", 10000);
+    for (int i = 0; i < 4; i++) {
+        uint32_t ip = cmdline_value(cmdline, "ip=", 0x0a00020f);
+        uint32_t gw = cmdline_value(cmdline, "gw=", 0x0a000202);
+
+        my_ip[i] = ip >> (24 - 8 * i);
+        gw_ip[i] = gw >> (24 - 8 * i);
+    }
     khz = cmdline_value(cmdline, "khz=", 2000000);
     virtio_find(&dev, VIRTIO_NET_MODERN, VIRTIO_NET_TRANS);
     virtio_negotiate(&dev, (1ull << VIRTIO_NET_F_MAC) |
