@@ -7,9 +7,9 @@
  * receive buffers (5.1.6.4).  Checksum and TCP segmentation offloads
  * (5.1.6.2, 5.1.6.4) are offered only on a backend that carries the
  * header (tap with IFF_VNET_HDR), which then passes through unchanged;
- * on others frames go both ways whole and checksummed.  Frames from the backend wait in a bounded list until
- * the driver has receive buffers; past the bound they are dropped, as a
- * full NIC would (TCP recovers).
+ * on others frames go both ways whole and checksummed.  Frames from the
+ * backend wait in a bounded list until the driver has receive buffers;
+ * past the bound they are dropped, as a full NIC would (TCP recovers).
  */
 #include "hw/virtio/virtio-pci.h"
 #include "hw/boards.h"
@@ -37,8 +37,6 @@
 #define VIRTIO_NET_S_LINK_UP    1
 
 #define NET_HDR_LEN             NET_VNET_HDR_LEN
-/* 5.1.6: virtio_net_hdr.flags */
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define F(bit)                  (1ULL << (bit))
 /* offered only on a backend that carries the header (tap vnet_hdr) */
 #define NET_OFFLOAD_FEATURES \
