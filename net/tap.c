@@ -94,24 +94,26 @@ static gpointer tap_thread(gpointer opaque)
     TapBackend *t = opaque;
     g_autofree uint8_t *buf = g_malloc(TAP_MAX_FRAME);
 
+    /* read until the queue is empty, and only then poll: frames that
+     * arrived together cost one read each, not a poll and a read */
     for (;;) {
-        struct pollfd p = { .fd = t->fd, .events = POLLIN };
-        ssize_t n;
+        ssize_t n = read(t->fd, buf, TAP_MAX_FRAME);
 
-        if (poll(&p, 1, -1) < 0) {
+        if (n < 0) {
+            struct pollfd p = { .fd = t->fd, .events = POLLIN };
+
             if (errno == EINTR) {
                 continue;
             }
-            break;
-        }
-        n = read(t->fd, buf, TAP_MAX_FRAME);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) {
-                continue;
+            if (errno != EAGAIN) {
+                error_report("netdev tap %s: read: %s", t->nb.id,
+                             g_strerror(errno));
+                break;
             }
-            error_report("netdev tap %s: read: %s", t->nb.id,
-                         g_strerror(errno));
-            break;
+            if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+                break;
+            }
+            continue;
         }
         if (n > t->vnet_hdr_len && t->nb.deliver) {
             /* the header goes along when it is the device's */
