@@ -6,8 +6,9 @@
  *
  * libslirp is not thread-safe: one thread owns it (poll loop and timers)
  * and every call into it, that thread's or a device's, holds `lock`.
- * Frames for the guest leave through NetBackend.deliver, which only
- * queues, so holding `lock` there is safe.
+ * Frames for the guest leave through NetBackend.deliver, which never
+ * blocks on the device's lock (it queues, and uses the receive queue
+ * only after a trylock), so holding `lock` there is safe.
  */
 #include "net/net.h"
 #include "qemu/error-report.h"

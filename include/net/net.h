@@ -3,9 +3,10 @@
  *
  * A backend sends frames the guest transmitted (send) and hands frames
  * for the guest to its device through deliver(), from the backend's own
- * thread; the device queues them and returns at once (it never calls
- * back into the backend from deliver, so the two never hold each
- * other's locks).
+ * thread; the device queues them and, only if a trylock of its own
+ * lock succeeds, fills its receive queue right away (it never blocks on
+ * its lock there and never calls back into the backend from deliver,
+ * so the two never wait for each other's locks).
  */
 #ifndef NET_NET_H
 #define NET_NET_H
