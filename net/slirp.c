@@ -6,8 +6,9 @@
  *
  * libslirp is not thread-safe: one thread owns it (poll loop and timers)
  * and every call into it, that thread's or a device's, holds `lock`.
- * Frames for the guest leave through NetBackend.deliver, which only
- * queues, so holding `lock` there is safe.
+ * Frames for the guest leave through NetBackend.deliver, which never
+ * blocks on the device's lock (it queues, and uses the receive queue
+ * only after a trylock), so holding `lock` there is safe.
  */
 #include "net/net.h"
 #include "qemu/error-report.h"
@@ -32,6 +33,9 @@ typedef struct SlirpBackend {
     Slirp *slirp;
     GMutex lock;
     int wake_fd;
+    gint wake_pending;          /* wake_fd written, thread not yet awake */
+    bool sent;                  /* frames input since the last flush
+                                 * (the device's thread only) */
     GPtrArray *timers;          /* SlirpTimer */
     GArray *pollfds;            /* struct pollfd, rebuilt per iteration */
     GThread *thread;
@@ -87,6 +91,12 @@ static void cb_timer_free(void *timer, void *opaque)
 static void wake(SlirpBackend *s)
 {
     static const uint64_t one = 1;
+
+    /* one write until the thread has woken: a burst of transmitted
+     * frames costs one wake-up, not one each */
+    if (!g_atomic_int_compare_and_exchange(&s->wake_pending, 0, 1)) {
+        return;
+    }
     if (write(s->wake_fd, &one, sizeof(one)) < 0) {
         /* already signalled */
     }
@@ -157,6 +167,9 @@ static gpointer slirp_thread(gpointer opaque)
         struct pollfd wakep = { .fd = s->wake_fd, .events = POLLIN };
         int ret;
 
+        /* from here on, new work needs a new wake-up: the socket set
+         * is read below */
+        g_atomic_int_set(&s->wake_pending, 0);
         g_mutex_lock(&s->lock);
         /* run expired timers, then find the next expiry */
         now_ms = now_ns() / 1000000;
@@ -223,7 +236,23 @@ static void slirp_send(NetBackend *nb, const struct iovec *iov, unsigned n)
     g_mutex_lock(&s->lock);
     slirp_input(s->slirp, buf, len);
     g_mutex_unlock(&s->lock);
-    wake(s);        /* new connections may have new sockets to poll */
+    s->sent = true;
+}
+
+/*
+ * After a burst: the thread polls again with slirp's new view (new
+ * connections' sockets, data now waiting to be written).  Once per
+ * burst, not per frame: a wake-up per frame had the thread take the
+ * lock between the burst's frames, two futex calls per frame.
+ */
+static void slirp_flush(NetBackend *nb)
+{
+    SlirpBackend *s = (SlirpBackend *)nb;
+
+    if (s->sent) {
+        s->sent = false;
+        wake(s);
+    }
 }
 
 /* "tcp:[HOST]:PORT-[GUEST]:PORT" (QEMU's hostfwd syntax) */
@@ -296,6 +325,7 @@ bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
     s->nb.id = g_strdup(id);
     s->nb.type = "user";
     s->nb.send = slirp_send;
+    s->nb.flush = slirp_flush;
     g_mutex_init(&s->lock);
     s->timers = g_ptr_array_new();
     s->pollfds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));

@@ -3,10 +3,13 @@
  *
  * Queues: 0 receive, 1 transmit.  Every buffer starts with the 12-byte
  * struct virtio_net_hdr (5.1.6; with VERSION_1 it always has
- * num_buffers).  No offloads are offered: frames go both ways whole and
- * checksummed.  Frames from the backend wait in a bounded list until
- * the driver has receive buffers; past the bound they are dropped, as a
- * full NIC would (TCP recovers).
+ * num_buffers).  With MRG_RXBUF a received frame may span several
+ * receive buffers (5.1.6.4).  Checksum and TCP segmentation offloads
+ * (5.1.6.2, 5.1.6.4) are offered only on a backend that carries the
+ * header (tap with IFF_VNET_HDR), which then passes through unchanged;
+ * on others frames go both ways whole and checksummed.  Frames from the
+ * backend wait in a bounded list until the driver has receive buffers;
+ * past the bound they are dropped, as a full NIC would (TCP recovers).
  */
 #include "hw/virtio/virtio-pci.h"
 #include "hw/boards.h"
@@ -15,15 +18,32 @@
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
 /* 5.1.3: feature bits */
+#define VIRTIO_NET_F_CSUM       0       /* driver may send partial csums */
+#define VIRTIO_NET_F_GUEST_CSUM 1       /* driver takes partial csums */
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN  9
+#define VIRTIO_NET_F_HOST_TSO4  11
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_HOST_ECN   13
+#define VIRTIO_NET_F_MRG_RXBUF  15
 #define VIRTIO_NET_F_STATUS     16
 #define VIRTIO_NET_S_LINK_UP    1
 
-#define NET_HDR_LEN             12
+#define NET_HDR_LEN             NET_VNET_HDR_LEN
+#define F(bit)                  (1ULL << (bit))
+/* offered only on a backend that carries the header (tap vnet_hdr) */
+#define NET_OFFLOAD_FEATURES \
+    (F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) | \
+     F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) | \
+     F(VIRTIO_NET_F_GUEST_ECN) | F(VIRTIO_NET_F_HOST_TSO4) | \
+     F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_ECN))
 #define NET_QUEUE_SIZE          256
 #define NET_CONFIG_LEN          8       /* mac[6], status */
 #define NET_RX_BACKLOG          256     /* frames waiting for buffers */
@@ -38,22 +58,147 @@ typedef struct VirtIONet {
     GMutex rx_lock;             /* rx_pending only: deliver() takes it */
     GQueue rx_pending;          /* GBytes, oldest first */
     VirtQueue *rx, *tx;
+    uint64_t rx_dropped;        /* receive queue thread only */
+    gint64 rx_drop_logged;      /* when the last drop was logged */
 } VirtIONet;
 
-/* Backend thread: queue the frame and kick the receive queue's thread. */
+static void net_handle_rx(VirtIODevice *vdev, VirtQueue *vq);
+
+/* Backend thread: queue the frame, header room first, and receive it
+ * now or kick the receive queue's thread. */
 static void net_deliver(void *opaque, const uint8_t *frame, size_t len)
 {
     VirtIONet *n = opaque;
     static const uint64_t one = 1;
+    size_t hdr = n->nb->vnet_hdr ? 0 : NET_HDR_LEN;
+    uint8_t *buf = g_malloc(hdr + len);
+    bool was_empty = false;
+
+    /* a backend without the header: its fields stay zero, the frame is
+     * whole and checksummed (5.1.6.4) */
+    memset(buf, 0, hdr);
+    memcpy(buf + hdr, frame, len);
 
     g_mutex_lock(&n->rx_lock);
-    if (g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
-        g_queue_push_tail(&n->rx_pending, g_bytes_new(frame, len));
+    if (hdr + len >= NET_HDR_LEN &&
+        g_queue_get_length(&n->rx_pending) < NET_RX_BACKLOG) {
+        was_empty = g_queue_is_empty(&n->rx_pending);
+        g_queue_push_tail(&n->rx_pending, g_bytes_new_take(buf, hdr + len));
+        buf = NULL;
     }
     g_mutex_unlock(&n->rx_lock);
-    if (write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
+    g_free(buf);
+    /*
+     * If the device is idle, receive right here (as a block completion
+     * pushes from its worker thread): no wake-up of the queue's thread,
+     * two system calls and a thread switch less per frame.  Only a
+     * trylock: this thread may hold the backend's lock, which a
+     * transmit handler takes under the device's, and a transmit
+     * handler's own slirp_input may land here with the device's lock.
+     * Otherwise only the first frame of a burst kicks the queue's
+     * thread: while frames wait, it has been kicked already and drains
+     * them all, or it waits for buffers and the driver's kick for those
+     * wakes it.
+     */
+    if (g_mutex_trylock(n->vdev.lock)) {
+        net_handle_rx(&n->vdev, n->rx);
+        g_mutex_unlock(n->vdev.lock);
+    } else if (was_empty && write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
         /* counter full: a wake-up is pending anyway */
     }
+}
+
+/* A frame the driver gave no room for: counted, logged at most once a
+ * second (a driver short of buffers would otherwise flood the log). */
+static void net_rx_drop(VirtIONet *n, const char *why, size_t len)
+{
+    gint64 now = g_get_monotonic_time();
+
+    n->rx_dropped++;
+    if (!n->rx_drop_logged || now - n->rx_drop_logged >= G_USEC_PER_SEC) {
+        warn_report("virtio-net: dropped a %zu-byte frame: %s (%" PRIu64
+                    " dropped so far)", len, why, n->rx_dropped);
+        n->rx_drop_logged = now;
+    }
+}
+
+typedef enum { RX_DONE, RX_NO_BUFFERS } RxResult;
+
+/*
+ * One frame (header included) into receive buffers.  Without
+ * MRG_RXBUF it must fit one chain (5.1.6.3.1: the driver sizes them);
+ * with it the frame continues across as many chains as it needs and
+ * num_buffers says how many (5.1.6.4), all published at once.  Too few
+ * chains available yet: nothing is used and the frame waits for the
+ * driver's next kick; not even the whole ring is enough: the frame is
+ * dropped; a chain shorter than the header breaks the device.
+ */
+static RxResult net_receive_one(VirtIONet *n, VirtQueue *vq, GBytes *frame)
+{
+    VirtIODevice *vdev = &n->vdev;
+    bool mrg = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
+    gsize total;
+    const uint8_t *data = g_bytes_get_data(frame, &total);
+    VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
+    uint32_t lens[VIRTQUEUE_MAX_SIZE];
+    unsigned count = 0;
+    size_t off = 0;
+    RxResult ret = RX_DONE;
+
+    while (off < total) {
+        VirtQueueElement *e;
+
+        if (count == vq->size || (!mrg && count == 1)) {
+            net_rx_drop(n, mrg ? "all receive buffers together are too "
+                        "small" : "receive buffer too small (no "
+                        "MRG_RXBUF)", total - NET_HDR_LEN);
+            goto give_back;
+        }
+        e = virtqueue_pop(vq);
+        if (!e) {
+            ret = RX_NO_BUFFERS;
+            goto give_back;
+        }
+        elems[count] = e;
+        if (e->in_len < NET_HDR_LEN) {
+            /* 5.1.6.3.1: every receive buffer holds at least a header */
+            count++;
+            virtio_error(vdev, "receive buffer of %zu bytes, shorter than "
+                         "the %d-byte header", e->in_len, NET_HDR_LEN);
+            goto give_back;
+        }
+        lens[count] = iov_from_buf(e->in_sg, e->in_num, 0, data + off,
+                                   total - off);
+        off += lens[count];
+        count++;
+    }
+    /* 5.1.6.4: num_buffers, in the first chain's header; 5.1.6.4.1:
+     * flags zero unless the driver takes partial checksums (the
+     * backend only sends offloaded frames the driver negotiated) */
+    if (count) {
+        uint8_t hdr[NET_HDR_LEN];
+
+        memcpy(hdr, data, NET_HDR_LEN);
+        if (!virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM)) {
+            hdr[0] = 0;
+        }
+        stw_le_p(hdr + 10, count);
+        iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, sizeof(hdr));
+    }
+    for (unsigned i = 0; i < count; i++) {
+        virtqueue_fill(vq, elems[i], lens[i], i);
+        g_free(elems[i]);
+    }
+    virtqueue_flush(vq, count);
+    return RX_DONE;
+
+give_back:
+    /* the chains stay the driver's: used again for the next frame */
+    virtqueue_unpop(vq, count);
+    for (unsigned i = 0; i < count; i++) {
+        g_free(elems[i]);
+    }
+    return ret;
 }
 
 /* The receive queue's handler: waiting frames into driver buffers. */
@@ -64,33 +209,20 @@ static void net_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
 
     for (;;) {
         GBytes *frame;
-        VirtQueueElement *elem;
-        uint8_t hdr[NET_HDR_LEN] = { 0 };
-        const uint8_t *data;
-        gsize len;
+        uint16_t used_before = vq->used_idx;
 
         g_mutex_lock(&n->rx_lock);
         frame = g_queue_peek_head(&n->rx_pending);
         g_mutex_unlock(&n->rx_lock);
-        if (!frame || !(elem = virtqueue_pop(vq))) {
+        if (!frame || !virtio_queue_ready(vq) ||
+            net_receive_one(n, vq, frame) == RX_NO_BUFFERS) {
             break;
         }
+        pushed |= vq->used_idx != used_before;
         g_mutex_lock(&n->rx_lock);
         g_queue_pop_head(&n->rx_pending);
         g_mutex_unlock(&n->rx_lock);
-        data = g_bytes_get_data(frame, &len);
-        if (elem->in_len < NET_HDR_LEN + len) {
-            /* a buffer too small for the frame: drop the frame */
-            virtqueue_push(vq, elem, 0);
-        } else {
-            stw_le_p(hdr + 10, 1);                  /* num_buffers */
-            iov_from_buf(elem->in_sg, elem->in_num, 0, hdr, sizeof(hdr));
-            iov_from_buf(elem->in_sg, elem->in_num, NET_HDR_LEN, data, len);
-            virtqueue_push(vq, elem, NET_HDR_LEN + len);
-        }
-        pushed = true;
         g_bytes_unref(frame);
-        g_free(elem);
     }
     if (pushed) {
         virtio_notify(vq);
@@ -110,9 +242,20 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
             return;
         }
         if (elem->out_len - NET_HDR_LEN <= NET_MAX_FRAME) {
-            struct iovec *iov = g_new(struct iovec, elem->out_num);
+            static const uint8_t zero_hdr[NET_HDR_LEN];
+            struct iovec *iov = g_new(struct iovec, elem->out_num + 1);
             unsigned k = 0;
             size_t skip = NET_HDR_LEN;
+
+            /* 5.1.6.2: the driver's header goes to a backend that takes
+             * it, as is when it may ask for offloads (CSUM), else zero */
+            if (n->nb->vnet_hdr &&
+                virtio_has_feature(vdev, VIRTIO_NET_F_CSUM)) {
+                skip = 0;
+            } else if (n->nb->vnet_hdr) {
+                iov[k].iov_base = (void *)zero_hdr;
+                iov[k++].iov_len = NET_HDR_LEN;
+            }
 
             for (unsigned i = 0; i < elem->out_num; i++) {
                 if (skip >= elem->out_sg[i].iov_len) {
@@ -132,6 +275,9 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         g_free(elem);
     }
     if (pushed) {
+        if (n->nb->flush) {
+            n->nb->flush(n->nb);
+        }
         virtio_notify(vq);
     }
 }
@@ -152,15 +298,51 @@ static void net_reset(VirtIODevice *vdev)
     g_mutex_lock(&n->rx_lock);
     g_queue_clear_full(&n->rx_pending, (GDestroyNotify)g_bytes_unref);
     g_mutex_unlock(&n->rx_lock);
+    /* no driver, no offloads: frames whole and checksummed again */
+    if (n->nb->set_offload) {
+        n->nb->set_offload(n->nb, false, false, false, false);
+    }
+}
+
+/* 5.1.3.1: the features each offload feature needs */
+static bool net_accept_features(VirtIODevice *vdev, uint64_t f)
+{
+    VirtIONet *n = (VirtIONet *)vdev;
+    static const struct { unsigned bit; uint64_t needs; } deps[] = {
+        { VIRTIO_NET_F_GUEST_TSO4, F(VIRTIO_NET_F_GUEST_CSUM) },
+        { VIRTIO_NET_F_GUEST_TSO6, F(VIRTIO_NET_F_GUEST_CSUM) },
+        { VIRTIO_NET_F_GUEST_ECN, F(VIRTIO_NET_F_GUEST_TSO4) |
+                                  F(VIRTIO_NET_F_GUEST_TSO6) },
+        { VIRTIO_NET_F_HOST_TSO4, F(VIRTIO_NET_F_CSUM) },
+        { VIRTIO_NET_F_HOST_TSO6, F(VIRTIO_NET_F_CSUM) },
+        { VIRTIO_NET_F_HOST_ECN, F(VIRTIO_NET_F_HOST_TSO4) |
+                                 F(VIRTIO_NET_F_HOST_TSO6) },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(deps); i++) {
+        if ((f & F(deps[i].bit)) && !(f & deps[i].needs)) {
+            return false;
+        }
+    }
+    /* receive offloads: the backend may now pass what the driver takes */
+    if (n->nb->set_offload) {
+        n->nb->set_offload(n->nb, f & F(VIRTIO_NET_F_GUEST_CSUM),
+                           f & F(VIRTIO_NET_F_GUEST_TSO4),
+                           f & F(VIRTIO_NET_F_GUEST_TSO6),
+                           f & F(VIRTIO_NET_F_GUEST_ECN));
+    }
+    return true;
 }
 
 static const VirtIODeviceClass virtio_net_class = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
-    .features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS),
+    .features = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+                (1ULL << VIRTIO_NET_F_MRG_RXBUF),
     .config_len = NET_CONFIG_LEN,
     .get_config = net_get_config,
     .reset = net_reset,
+    .accept_features = net_accept_features,
 };
 
 static bool parse_mac(const char *s, uint8_t mac[6])
@@ -211,6 +393,9 @@ static bool virtio_net_pci_create(MachineState *ms, QemuOpts *opts,
     g_mutex_init(&n->rx_lock);
     g_queue_init(&n->rx_pending);
     virtio_init(&n->vdev, &virtio_net_class, ms);
+    if (n->nb->vnet_hdr) {
+        n->vdev.host_features |= NET_OFFLOAD_FEATURES;
+    }
     n->rx = virtio_add_queue(&n->vdev, NET_QUEUE_SIZE, net_handle_rx);
     n->tx = virtio_add_queue(&n->vdev, NET_QUEUE_SIZE, net_handle_tx);
     if (!virtio_pci_add(ms, &n->vdev, PCI_CLASS_NETWORK_ETHERNET, opts,

@@ -151,7 +151,9 @@ static void set_status(VirtIOPCIProxy *p, uint8_t status)
         /* 2.2.2: refuse what was not offered, and legacy drivers
          * (VERSION_1 is what a modern-only device needs) */
         if ((p->driver_features & ~vdev->host_features) ||
-            !(p->driver_features & (1ULL << VIRTIO_F_VERSION_1))) {
+            !(p->driver_features & (1ULL << VIRTIO_F_VERSION_1)) ||
+            (vdev->vc->accept_features &&
+             !vdev->vc->accept_features(vdev, p->driver_features))) {
             status &= ~VIRTIO_CONFIG_S_FEATURES_OK;
         } else {
             virtio_set_features(vdev, p->driver_features);

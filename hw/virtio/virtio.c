@@ -310,8 +310,8 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     return elem;
 }
 
-void virtqueue_push(VirtQueue *vq, const VirtQueueElement *elem,
-                    uint32_t len)
+void virtqueue_fill(VirtQueue *vq, const VirtQueueElement *elem,
+                    uint32_t len, unsigned idx)
 {
     uint8_t *used = used_ring(vq);
     uint8_t *e;
@@ -319,13 +319,34 @@ void virtqueue_push(VirtQueue *vq, const VirtQueueElement *elem,
     if (!used || vq->vdev->broken) {
         return;
     }
-    e = used + 4 + 8 * (vq->used_idx % vq->size);
+    e = used + 4 + 8 * ((uint16_t)(vq->used_idx + idx) % vq->size);
     stl_le_p(e, elem->index);
     stl_le_p(e + 4, len);
-    /* the entry is visible before the index that publishes it */
+}
+
+void virtqueue_flush(VirtQueue *vq, unsigned count)
+{
+    uint8_t *used = used_ring(vq);
+
+    if (!used || vq->vdev->broken) {
+        return;
+    }
+    /* the entries are visible before the index that publishes them */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    vq->used_idx++;
+    vq->used_idx += count;
     stw_le_p(used + 2, vq->used_idx);
+}
+
+void virtqueue_push(VirtQueue *vq, const VirtQueueElement *elem,
+                    uint32_t len)
+{
+    virtqueue_fill(vq, elem, len, 0);
+    virtqueue_flush(vq, 1);
+}
+
+void virtqueue_unpop(VirtQueue *vq, unsigned count)
+{
+    vq->last_avail_idx -= count;
 }
 
 /* 2.7.10: notify when the new used index passes the driver's used_event */

@@ -3,9 +3,10 @@
  *
  * A backend sends frames the guest transmitted (send) and hands frames
  * for the guest to its device through deliver(), from the backend's own
- * thread; the device queues them and returns at once (it never calls
- * back into the backend from deliver, so the two never hold each
- * other's locks).
+ * thread; the device queues them and, only if a trylock of its own
+ * lock succeeds, fills its receive queue right away (it never blocks on
+ * its lock there and never calls back into the backend from deliver,
+ * so the two never wait for each other's locks).
  */
 #ifndef NET_NET_H
 #define NET_NET_H
@@ -27,10 +28,26 @@ struct NetBackend {
     char *attached_to;          /* the device using it */
     /* guest -> network: one Ethernet frame */
     void (*send)(NetBackend *nb, const struct iovec *iov, unsigned niov);
+    /* optional: the device has sent a burst of frames (after each run
+     * of its transmit queue), for a backend that defers work to it */
+    void (*flush)(NetBackend *nb);
     /* network -> guest, set by the device; called on the backend thread */
     void (*deliver)(void *opaque, const uint8_t *frame, size_t len);
     void *deliver_opaque;
+    /*
+     * Frames both ways start with the 12-byte struct virtio_net_hdr
+     * (virtio 1.2, 5.1.6: flags, gso_type, hdr_len, gso_size,
+     * csum_start, csum_offset, num_buffers): a tap with IFF_VNET_HDR.
+     * Only such a backend can carry checksum and segmentation offloads.
+     */
+    bool vnet_hdr;
+    /* With vnet_hdr: what frames for the guest may still need (partial
+     * checksums, TCP segmentation over IPv4/IPv6, with ECN). */
+    void (*set_offload)(NetBackend *nb, bool csum, bool tso4, bool tso6,
+                        bool ecn);
 };
+
+#define NET_VNET_HDR_LEN 12
 
 /* -netdev TYPE,id=ID,...: TYPE from a table (user, tap) */
 bool netdev_create(MachineState *ms, QemuOpts *opts, GError **errp);

@@ -7,7 +7,8 @@ is 0 unless the harness itself breaks.
 Usage: run-bench.py BUILDDIR
 Environment: BENCH_ROUNDS (default 5), BENCH_N (exit-loop iterations,
 default 100000), BENCH_BLK_N (virtio-blk requests per phase, default 2000),
-QEMU (default qemu-system-x86_64).
+BENCH_NET_N (virtio-net frames per direction, default 20000), QEMU (default
+qemu-system-x86_64).
 See docs/devel/benchmarks.rst.
 """
 import os
@@ -68,7 +69,9 @@ def fmt(x, unit):
         return '%.1f ms' % x
     if unit == 'MiB':
         return '%.1f MiB' % x
-    if unit in ('IOPS', 'MiB/s'):
+    if unit == 'MiB/s' and x < 100:
+        return '%.1f MiB/s' % x
+    if unit in ('IOPS', 'MiB/s', 'frames/s'):
         return '%.0f %s' % (x, unit)
     return '%.3g %s' % (x, unit)
 
@@ -274,6 +277,226 @@ def bench_virtio_blk():
                       all(x >= 1 for _, x in rs)))
 
 
+NET_N = int(os.environ.get('BENCH_NET_N', '20000'))
+NET_WINDOW = 64      # host -> guest datagrams in flight (fits a default
+                     # socket buffer at slirp and the 256-entry rings)
+
+
+def free_udp_ports(n):
+    """n consecutive-free UDP ports on 127.0.0.1 (bound to 0, released)."""
+    import socket
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(('127.0.0.1', 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def io_thread_cpu(pid):
+    """CPU seconds so far of the process's threads that are not vCPUs
+    ("CPU n/KVM", the name both VMMs give them): the VMM's own I/O work,
+    apart from running the guest.  From /proc/PID/task/TID/schedstat (time
+    on a CPU in ns; stat's utime/stime count 10 ms ticks)."""
+    total, vcpus = 0, 0
+    for tid in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/comm' % (pid, tid)) as f:
+                if f.read().startswith('CPU '):
+                    vcpus += 1
+                    continue
+            with open('/proc/%d/task/%s/schedstat' % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass        # the thread ended meanwhile
+    if not vcpus:
+        sys.exit('run-bench: no thread of %d is named "CPU n/KVM"' % pid)
+    return total / 1e9
+
+
+TAP_HOST, TAP_GUEST = '10.9.0.1', '10.9.0.2'   # the tap run's own subnet
+
+
+def tap_problem():
+    """Why a TAP interface cannot be used here, or None."""
+    import fcntl
+    import struct
+    if not shutil.which('ip'):
+        return 'no ip command (iproute2)'
+    try:
+        fd = os.open('/dev/net/tun', os.O_RDWR)
+    except OSError as e:
+        return 'cannot open /dev/net/tun: %s' % e.strerror
+    try:
+        # TUNSETIFF with IFF_TAP | IFF_NO_PI, a throw-away interface
+        fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH22x', b'qkbprobe%d', 0x1002))
+    except OSError as e:
+        return 'cannot create a TAP interface: %s' % e.strerror
+    finally:
+        os.close(fd)
+    return None
+
+
+def tap_configure(ifname, timeout=10):
+    """Once the VMM has made ifname: the host's address on it, link up."""
+    t0 = time.perf_counter()
+    while not os.path.exists('/sys/class/net/' + ifname):
+        if time.perf_counter() - t0 > timeout:
+            return False
+        time.sleep(0.01)
+    try:
+        with open('/proc/sys/net/ipv6/conf/%s/disable_ipv6' % ifname, 'w') as f:
+            f.write('1')
+    except OSError:
+        pass
+    for c in (['ip', 'addr', 'add', TAP_HOST + '/24', 'dev', ifname],
+              ['ip', 'link', 'set', ifname, 'up']):
+        if subprocess.run(c, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode:
+            return False
+    return True
+
+
+def net_round(cmd_base, netdev_dev, khz, backend):
+    """One run of tests/guests/virtio-net.c: N MTU-sized UDP frames guest ->
+    host (to a netpeer sink), then N host -> guest with a window of
+    NET_WINDOW.  backend 'user': the sink on the port slirp maps 10.0.2.2
+    to, the source through hostfwd; 'tap': a TAP interface the VMM makes,
+    the host 10.9.0.1 on it, the guest 10.9.0.2.  Returns {'tx': (frames,
+    cycles), 'rx': ..., 'cpu_tx'/'cpu_rx': VMM I/O-thread seconds,
+    'tx_host': frames the sink got, 'source': its summary} or an error
+    string."""
+    peer = os.path.join(bdir, 'netpeer')
+    guest = os.path.join(build, 'tests', 'guests', 'virtio-net.elf')
+    txp, rxp, ackp = free_udp_ports(3)
+    append = 'n=%d port=%d rxport=%d ackport=%d khz=%d hold=1' % (
+        NET_N, txp, rxp, ackp, khz)
+    if backend == 'tap':
+        ifname = 'qkb%d' % (os.getpid() % 100000)
+        netdev = 'tap,id=n0,ifname=%s,script=no,downscript=no' % ifname
+        append += ' ip=0x0a090002 gw=0x0a090001'
+        sink_addr, src_args = '0.0.0.0', [TAP_GUEST, TAP_HOST]
+    else:
+        netdev = 'user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d' % (rxp, rxp)
+        sink_addr, src_args = '127.0.0.1', []
+    sink = subprocess.Popen([peer, 'sink', str(txp), str(NET_N), '2000',
+                             sink_addr], stdout=subprocess.PIPE, text=True)
+    sink.stdout.readline()                      # "ready": bound
+    cmd = vm_cmd(cmd_base, guest, append,
+                 extra=['-serial', 'stdio', '-netdev', netdev,
+                        '-device', netdev_dev])
+    vm = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True)
+    if backend == 'tap' and not tap_configure(ifname):
+        vm.kill()
+    out, source, cpu = [], None, {}
+    for line in vm.stdout:
+        out.append(line)
+        if line.startswith('virtio-net: mac'):
+            cpu['start'] = io_thread_cpu(vm.pid)
+        elif line.startswith('rx ready'):
+            cpu['tx'] = io_thread_cpu(vm.pid)
+            source = subprocess.Popen([peer, 'source', str(rxp), str(ackp),
+                                       str(NET_N), str(NET_WINDOW), '1472'] +
+                                      src_args, stdout=subprocess.PIPE, text=True)
+        elif line.startswith('done'):
+            cpu['rx'] = io_thread_cpu(vm.pid)
+            vm.kill()
+    vm.wait()
+    sink.kill()         # if the guest never sent, it would wait a minute
+    sunk = sink.communicate(timeout=30)[0]
+    sent = source.communicate(timeout=30)[0] if source else ''
+    res = {}
+    for ph, n, cyc in re.findall(r'phase=(\w+) n=(\d+) bytes=\d+ cycles=(\d+)',
+                                 ''.join(out)):
+        res[ph] = (int(n), int(cyc))
+    if set(res) != {'tx', 'rx'} or set(cpu) != {'start', 'tx', 'rx'}:
+        return 'the guest printed:\n' + ''.join(out)
+    res['cpu_tx'] = cpu['tx'] - cpu['start']
+    res['cpu_rx'] = cpu['rx'] - cpu['tx']
+    m = re.search(r'received=(\d+)', sunk)
+    res['tx_host'] = int(m.group(1)) if m else 0
+    res['source'] = sent.strip()
+    return res
+
+
+def bench_virtio_net():
+    """virtio-net throughput measured inside the guest (tests/guests/
+    virtio-net.c, a polling virtio 1.x driver; rdtsc), MTU-sized UDP over
+    -netdev user (libslirp in both VMMs) and, where TAP interfaces can be
+    made, -netdev tap; modern virtio-net-pci on both VMMs."""
+    guest = os.path.join(build, 'tests', 'guests', 'virtio-net.elf')
+    if not os.path.exists(guest) or not os.path.exists(os.path.join(bdir, 'netpeer')):
+        print('\n== virtio-net: skipped (guest or tests/bench/netpeer not built)')
+        return
+    if not qemu_bin:
+        print('\n== virtio-net: skipped (qemu-system-x86_64 not installed)')
+        return
+    khz = tsc_khz_of_host()
+    comps = [('qkvm', [qkvm], 'virtio-net-pci,netdev=n0'),
+             # debug-threads=on: QEMU names its vCPU threads "CPU n/KVM"
+             # (as qkvm always does), so io_thread_cpu can leave them out
+             ('qemu', [qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64', '-name',
+                       'bench,debug-threads=on'],
+              'virtio-net-pci,netdev=n0,disable-legacy=on')]
+    backends = ['user']
+    why = tap_problem()
+    if why:
+        print('\n== virtio-net over tap: skipped (%s)' % why)
+    else:
+        backends.append('tap')
+    for backend in backends:
+        bench_virtio_net_on(backend, comps, khz)
+
+
+def bench_virtio_net_on(backend, comps, khz):
+    vals = {}    # (phase, unit) -> name -> [values]
+    notes = []
+    for r in range(ROUNDS):
+        for name, base, dev in (comps if r % 2 == 0 else comps[::-1]):
+            res = net_round(base, dev, khz, backend)
+            if isinstance(res, str):
+                print('\n== virtio-net over %s: abandoned: %s: %s'
+                      % (backend, name, res))
+                return
+            for ph in ('tx', 'rx'):
+                n, cyc = res[ph]
+                secs = cyc / (khz * 1e3)
+                fps = n / secs if secs else 0
+                vals.setdefault((ph, 'frames/s'), {}).setdefault(name, []).append(fps)
+                vals.setdefault((ph, 'MiB/s'), {}).setdefault(name, []).append(
+                    fps * 1514 / 2**20)
+                vals.setdefault((ph, 'us'), {}).setdefault(name, []).append(
+                    res['cpu_' + ph] / NET_N * 1e6)
+            if res['tx_host'] != NET_N or res['rx'][0] != NET_N:
+                notes.append('%s round %d: host received %d of %d, guest %d of %d'
+                             ' (%s)' % (name, r, res['tx_host'], NET_N,
+                                        res['rx'][0], NET_N, res['source']))
+    for (ph, unit), byname in vals.items():
+        what = {'frames/s': 'frames/s in the guest',
+                'MiB/s': 'MiB/s in the guest',
+                'us': 'VMM I/O-thread CPU per frame (not vCPU threads)'}[unit]
+        table('virtio-net %s, %d UDP frames of 1514 bytes, -netdev %s: %s'
+              % ('guest -> host' if ph == 'tx' else
+                 'host -> guest (window %d)' % NET_WINDOW, NET_N, backend, what),
+              [(n, v, unit) for n, v in byname.items()], base='qemu')
+    for line in notes:
+        print('  note: ' + line)
+    rs = [(ph, med(vals[(ph, 'frames/s')]['qkvm']) /
+           med(vals[(ph, 'frames/s')]['qemu'])) for ph in ('tx', 'rx')]
+    goals.append(('virtio-net throughput >= QEMU (%s)' % backend,
+                  ' '.join('%s %.2fx' % r for r in rs),
+                  all(x >= 1 for _, x in rs)))
+    cs = [(ph, med(vals[(ph, 'us')]['qkvm']) / med(vals[(ph, 'us')]['qemu']))
+          for ph in ('tx', 'rx')]
+    goals.append(('virtio-net I/O CPU per frame <= QEMU (%s)' % backend,
+                  ' '.join('%s %.2fx' % c for c in cs),
+                  all(x <= 1 for _, x in cs)))
+
+
 def bench_startup():
     exit0 = os.path.join(bdir, 'exit0.elf')
     serial1 = os.path.join(bdir, 'serial1.elf')
@@ -417,6 +640,7 @@ def main():
     bench_exits()
     bench_exit_instructions()
     bench_virtio_blk()
+    bench_virtio_net()
     bench_startup()
     bench_memory()
     bench_user()

@@ -1,4 +1,5 @@
-"""Board devices seen by a guest: fw_cfg and the CMOS RTC."""
+"""Board devices seen by a guest: fw_cfg and the CMOS RTC; the benchmark
+guests' virtio-blk and virtio-net drivers."""
 
 import re
 import struct
@@ -102,6 +103,64 @@ class VirtioBlkDriverTest(QkvmTest):
                                   ('randwrite', '8', '4096', '0'),
                                   ('seqread', '8', '65536', '0')], res.describe())
         self.assertStatus(res, debug_exit_status(0))
+
+
+class VirtioNetDriverTest(QkvmTest):
+    """The polling virtio-net driver of tests/guests/virtio-net.c (the
+    network benchmark's guest) against qkvm's virtio-net-pci on -netdev
+    user: its MTU-sized UDP frames reach a host socket whole and in order,
+    and datagrams sent to the hostfwd port reach it, acknowledged."""
+
+    N = 20
+
+    def test_udp_both_ways(self):
+        import socket
+        import threading
+        self.require_kvm()
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        ack = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for so in (sink, ack, probe):
+            so.bind(('127.0.0.1', 0))
+            self.addCleanup(so.close)
+        sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        fwd = probe.getsockname()[1]
+        probe.close()       # a free port for hostfwd
+        stop = threading.Event()
+
+        def feed():
+            # until the guest is done: a datagram to the hostfwd port every
+            # 10 ms (those before its receive phase wait in its ring)
+            out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            while not stop.wait(0.01):
+                out.sendto(b'\x5a' * 1472, ('127.0.0.1', fwd))
+            out.close()
+
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+        try:
+            res = self.run_qkvm(self.guest_args(self.guest('virtio-net'), [
+                '-netdev', 'user,id=n0,hostfwd=udp:127.0.0.1:%d-:%d' % (fwd, fwd),
+                '-device', 'virtio-net-pci,netdev=n0', '-append',
+                'n=%d port=%d rxport=%d ackport=%d' % (
+                    self.N, sink.getsockname()[1], fwd, ack.getsockname()[1])]))
+        finally:
+            stop.set()
+            feeder.join()
+        if 'not built' in res.describe() or 'libslirp' in res.describe():
+            self.skipTest('-netdev user is not built in: ' + res.describe())
+        self.assertRegex(res.serial, r'phase=tx n=%d bytes=1514 cycles=\d+' % self.N)
+        self.assertRegex(res.serial, r'phase=rx n=%d bytes=1514 cycles=\d+' % self.N)
+        self.assertStatus(res, debug_exit_status(0))
+        sink.settimeout(2)
+        seqs = []
+        for _ in range(self.N):
+            data = sink.recv(65536)
+            self.assertEqual(len(data), 1472)
+            seqs.append(struct.unpack('<I', data[:4])[0])
+        self.assertEqual(seqs, list(range(self.N)))
+        ack.settimeout(2)
+        self.assertEqual(struct.unpack('<I', ack.recv(64))[0], self.N)
 
 
 if __name__ == '__main__':

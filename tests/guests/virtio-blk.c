@@ -20,7 +20,6 @@
  */
 #include "virtio-pci.h"
 
-#define VIRTIO_BLK_TRANS      0x1001      /* 4.1.2.3: transitional */
 #define VIRTIO_BLK_F_FLUSH 9              /* 5.2.3 */
 #define VIRTIO_BLK_T_IN  0                /* 5.2.6 */
 #define VIRTIO_BLK_T_OUT 1
@@ -44,46 +43,21 @@ static volatile uint8_t status[SLOTS];
 static uint64_t capacity;             /* 512-byte sectors */
 static uint32_t errors;
 
-static inline uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-
-    asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static __attribute__((noreturn)) void fail(const char *what)
-{
-    printf("virtio-blk: error: %s\n", what);
-    debug_exit(2);
-}
-
-static void check_ok(const char *err)
-{
-    if (err)
-        fail(err);
-}
-
 static void setup(void)
 {
-    uint32_t bdf = 0;
-    uint64_t offered;
-
-    if (virtio_pci_find(&bdf, VIRTIO_TYPE_BLK, VIRTIO_BLK_TRANS, &dev) < 0)
-        fail("no virtio-blk-pci function on bus 0");
-    check_ok(virtio_pci_map(&dev));
+    virtio_pci_open(&dev, VIRTIO_TYPE_BLK, VIRTIO_BLK_TRANS);
     /*
      * FLUSH when offered, as Linux does: a driver without it gets a
      * write-through disk from QEMU (an fdatasync after every write), and
      * the benchmark compares the configuration Linux guests run.
      */
-    check_ok(virtio_pci_negotiate(&dev, 1u << VIRTIO_BLK_F_FLUSH, &offered));
-    check_ok(virtio_pci_queue(&dev, 0, (void *)RING_BASE, QMAX, &vq));
+    virtio_check(virtio_pci_negotiate(&dev, 1u << VIRTIO_BLK_F_FLUSH, 0));
+    virtio_check(virtio_pci_queue(&dev, 0, (void *)RING_BASE, QMAX, &vq));
     virtio_pci_driver_ok(&dev);
     capacity = *(volatile uint32_t *)dev.devcfg |
                (uint64_t)*(volatile uint32_t *)(dev.devcfg + 4) << 32;
     if (capacity < 2 * SEQ_SIZE / 512)
-        fail("disk too small");
+        virtio_fail("disk too small");
 }
 
 /* capacity in sectors, clamped to 32 bits (2 TiB): no 64-bit division
@@ -144,7 +118,7 @@ static uint64_t run_phase(uint32_t type, uint32_t len, int random,
     uint32_t units = cap32() / (len / 512), next = 0, issued = 0, done = 0;
     uint64_t t0;
 
-    t0 = rdtsc();
+    t0 = virtio_rdtsc();
     while (issued < n && issued < qd) {
         uint32_t u = random ? xorshift() % units : next++ % units;
         submit(issued++, type, (uint64_t)u * (len / 512), len);
@@ -158,7 +132,7 @@ static uint64_t run_phase(uint32_t type, uint32_t len, int random,
             issued++;
         }
     }
-    return rdtsc() - t0;
+    return virtio_rdtsc() - t0;
 }
 
 static void fill(int s, uint32_t len, uint32_t seed)
@@ -230,7 +204,7 @@ int main(uint32_t magic, struct mb_info *mbi)
     qds[0] = 1;
     qds[1] = cmdline_value(cmdline, "qd=", SLOTS);
     if (qds[1] < 1 || qds[1] > SLOTS)
-        fail("qd= out of range (1-16)");
+        virtio_fail("qd= out of range (1-16)");
     for (int q = 0; q < 2; q++)
         for (int p = 0; p < 3; p++) {
             uint32_t e0 = errors;

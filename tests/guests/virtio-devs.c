@@ -18,8 +18,6 @@
  */
 #include "virtio-pci.h"
 
-#define VIRTIO_BLK_TRANS 0x1001           /* 4.1.2.3: transitional IDs */
-#define VIRTIO_NET_TRANS 0x1000
 #define VIRTIO_BLK_T_IN  0                /* 5.2.6 */
 #define VIRTIO_NET_F_MAC 5                /* 5.1.3 */
 
@@ -68,8 +66,7 @@ static const char *read_sector0(struct virtio_pci *vp)
            (uint64_t)*(volatile uint32_t *)(vp->devcfg + 4) << 32));
     print_escaped(sector, n);
     putc('\n');
-    /* 2.1.2: leave the device reset, as found */
-    vp->common[CC_STATUS] = 0;
+    virtio_pci_reset(vp);             /* leave it as found */
     return 0;
 }
 
@@ -86,7 +83,7 @@ static const char *read_mac(struct virtio_pci *vp)
     volatile uint8_t *m = vp->devcfg;
     printf("virtio-devs: net %02x.%u mac %02x:%02x:%02x:%02x:%02x:%02x\n",
            vp->bdf >> 3, vp->bdf & 7, m[0], m[1], m[2], m[3], m[4], m[5]);
-    vp->common[CC_STATUS] = 0;
+    virtio_pci_reset(vp);
     return 0;
 }
 

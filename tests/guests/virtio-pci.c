@@ -1,5 +1,5 @@
 /*
- * virtio-pci: see virtio-pci.h.  Section numbers: OASIS virtio v1.1;
+ * virtio-pci: see virtio-pci.h.  Section numbers: OASIS virtio 1.2;
  * PCI configuration mechanism #1: PCI Local Bus 3.0, 3.2.2.3.2.
  */
 #include "virtio-pci.h"
@@ -10,7 +10,27 @@
 #define VIRTIO_PCI_CAP_COMMON 1            /* 4.1.4 cfg_type values */
 #define VIRTIO_PCI_CAP_NOTIFY 2
 #define VIRTIO_PCI_CAP_DEVICE 4
-#define VIRTIO_F_VERSION_1_HI 1            /* 6: feature bit 32 */
+#define VIRTIO_ST_ACK         1            /* 2.1 device status bits */
+#define VIRTIO_ST_DRIVER      2
+#define VIRTIO_ST_DRIVER_OK   4
+#define VIRTIO_ST_FEATURES_OK 8
+#define VIRTIO_MSI_NO_VECTOR  0xffff       /* 4.1.5.1.2 */
+#define VIRTQ_USED_F_NO_NOTIFY 1           /* 2.7.8 */
+
+/* common configuration structure offsets (4.1.4.3) */
+#define CC_DFSELECT    0x00
+#define CC_DF          0x04
+#define CC_GFSELECT    0x08
+#define CC_GF          0x0c
+#define CC_STATUS      0x14
+#define CC_Q_SELECT    0x16
+#define CC_Q_SIZE      0x18
+#define CC_Q_MSIX      0x1a
+#define CC_Q_ENABLE    0x1c
+#define CC_Q_NOTIFYOFF 0x1e
+#define CC_Q_DESC      0x20
+#define CC_Q_DRIVER    0x28
+#define CC_Q_DEVICE    0x30
 
 uint32_t pci_cfg_read(uint32_t bdf, uint32_t off)
 {
@@ -22,6 +42,18 @@ void pci_cfg_write32(uint32_t bdf, uint32_t off, uint32_t v)
 {
     outl(0x80000000u | bdf << 8 | (off & 0xfc), PCI_ADDR);
     outl(v, PCI_DATA);
+}
+
+void virtio_fail(const char *what)
+{
+    printf("virtio: error: %s\n", what);
+    debug_exit(2);
+}
+
+void virtio_check(const char *err)
+{
+    if (err)
+        virtio_fail(err);
 }
 
 /* bus 0 only: the pc machine has one bus */
@@ -89,30 +121,41 @@ const char *virtio_pci_map(struct virtio_pci *vp)
     return 0;
 }
 
+void virtio_pci_open(struct virtio_pci *vp, uint32_t type,
+                     uint16_t transitional)
+{
+    uint32_t bdf = 0;
+
+    if (virtio_pci_find(&bdf, type, transitional, vp) < 0)
+        virtio_fail("no such virtio function on bus 0");
+    virtio_check(virtio_pci_map(vp));
+}
+
 /* 3.1.1 driver initialization, up to FEATURES_OK */
-const char *virtio_pci_negotiate(struct virtio_pci *vp, uint32_t want_lo,
+const char *virtio_pci_negotiate(struct virtio_pci *vp, uint64_t want,
                                  uint64_t *offered)
 {
     volatile uint8_t *c = vp->common;
-    uint32_t lo, hi;
+    uint64_t dev;
 
-    c[CC_STATUS] = 0;
+    virtio_pci_reset(vp);
     while (c[CC_STATUS])
         cpu_relax();
     c[CC_STATUS] = VIRTIO_ST_ACK;
     c[CC_STATUS] = VIRTIO_ST_ACK | VIRTIO_ST_DRIVER;
     *(volatile uint32_t *)(c + CC_DFSELECT) = 0;
-    lo = *(volatile uint32_t *)(c + CC_DF);
+    dev = *(volatile uint32_t *)(c + CC_DF);
     *(volatile uint32_t *)(c + CC_DFSELECT) = 1;
-    hi = *(volatile uint32_t *)(c + CC_DF);
+    dev |= (uint64_t)*(volatile uint32_t *)(c + CC_DF) << 32;
     if (offered)
-        *offered = (uint64_t)hi << 32 | lo;
-    if (!(hi & VIRTIO_F_VERSION_1_HI))
+        *offered = dev;
+    if (!(dev & (1ull << VIRTIO_F_VERSION_1)))
         return "device does not offer VIRTIO_F_VERSION_1";
+    vp->features = dev & (want | 1ull << VIRTIO_F_VERSION_1);
     *(volatile uint32_t *)(c + CC_GFSELECT) = 0;
-    *(volatile uint32_t *)(c + CC_GF) = want_lo & lo;
+    *(volatile uint32_t *)(c + CC_GF) = (uint32_t)vp->features;
     *(volatile uint32_t *)(c + CC_GFSELECT) = 1;
-    *(volatile uint32_t *)(c + CC_GF) = VIRTIO_F_VERSION_1_HI;
+    *(volatile uint32_t *)(c + CC_GF) = vp->features >> 32;
     c[CC_STATUS] = VIRTIO_ST_ACK | VIRTIO_ST_DRIVER | VIRTIO_ST_FEATURES_OK;
     if (!(c[CC_STATUS] & VIRTIO_ST_FEATURES_OK))
         return "FEATURES_OK not accepted";
@@ -140,8 +183,9 @@ const char *virtio_pci_queue(struct virtio_pci *vp, uint16_t q, void *mem,
     vq->desc = (struct vq_desc *)base;
     vq->avail = (volatile uint16_t *)(base + 0x1000);
     vq->used = (volatile uint16_t *)(base + 0x2000);
+    vq->dev = vp;
     vq->index = q;
-    vq->avail_idx = vq->used_idx = 0;
+    vq->avail_idx = vq->used_idx = vq->kicked_idx = 0;
     *(volatile uint64_t *)(c + CC_Q_DESC) = base;
     *(volatile uint64_t *)(c + CC_Q_DRIVER) = base + 0x1000;
     *(volatile uint64_t *)(c + CC_Q_DEVICE) = base + 0x2000;
@@ -159,22 +203,63 @@ void virtio_pci_driver_ok(struct virtio_pci *vp)
                             VIRTIO_ST_FEATURES_OK | VIRTIO_ST_DRIVER_OK;
 }
 
+void virtio_pci_reset(struct virtio_pci *vp)
+{
+    vp->common[CC_STATUS] = 0;
+}
+
+void virtq_add(struct virtq *vq, uint16_t head)
+{
+    vq->avail[2 + vq->avail_idx++ % vq->size] = head;
+}
+
+void virtq_publish(struct virtq *vq)
+{
+    uint16_t old = vq->kicked_idx, new = vq->avail_idx;
+    int kick;
+
+    if (old == new)
+        return;
+    asm volatile("" ::: "memory");   /* x86: stores are not reordered */
+    vq->avail[1] = new;
+    asm volatile("mfence" ::: "memory");
+    if (vq->dev->features & (1ull << VIRTIO_F_EVENT_IDX)) {
+        /* 2.7.10: avail_event follows the used ring's elements */
+        uint16_t event = vq->used[2 + 4 * vq->size];
+        kick = (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+    } else {
+        kick = !(vq->used[0] & VIRTQ_USED_F_NO_NOTIFY);
+    }
+    vq->kicked_idx = new;
+    if (kick)
+        *vq->notify = vq->index;     /* 4.1.4.4: the queue's index */
+}
+
+int virtq_used(struct virtq *vq, uint32_t *id, uint32_t *len)
+{
+    volatile struct vq_used_elem *e;
+
+    if (vq->used[1] == vq->used_idx)
+        return 0;
+    asm volatile("" ::: "memory");
+    e = (volatile struct vq_used_elem *)(vq->used + 2) + vq->used_idx % vq->size;
+    *id = e->id;
+    *len = e->len;
+    vq->used_idx++;
+    return 1;
+}
+
 void virtq_submit(struct virtq *vq, uint16_t head)
 {
-    vq->avail[2 + vq->avail_idx % vq->size] = head;
-    asm volatile("" ::: "memory");   /* x86: stores are not reordered */
-    vq->avail[1] = ++vq->avail_idx;
-    asm volatile("mfence" ::: "memory");
-    *vq->notify = vq->index;          /* 4.1.4.4: the queue's index */
+    virtq_add(vq, head);
+    virtq_publish(vq);
 }
 
 uint32_t virtq_wait(struct virtq *vq)
 {
-    volatile struct vq_used_elem *ring =
-        (volatile struct vq_used_elem *)(vq->used + 2);
+    uint32_t id, len;
 
-    while (vq->used[1] == vq->used_idx)
+    while (!virtq_used(vq, &id, &len))
         cpu_relax();
-    asm volatile("" ::: "memory");
-    return ring[vq->used_idx++ % vq->size].id;
+    return id;
 }

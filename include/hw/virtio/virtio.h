@@ -92,6 +92,10 @@ typedef struct VirtIODeviceClass {
     void (*set_config)(VirtIODevice *vdev, unsigned off, uint64_t val,
                        unsigned size);
     void (*reset)(VirtIODevice *vdev);
+    /* Optional: the driver asks for FEATURES_OK with these features (all
+     * offered); false refuses them (a dependency 5.x requires is
+     * missing), true accepts them and the device applies them. */
+    bool (*accept_features)(VirtIODevice *vdev, uint64_t features);
 } VirtIODeviceClass;
 
 struct VirtIODevice {
@@ -133,6 +137,15 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq);
 /* Return a chain with len bytes written; then virtio_notify(). */
 void virtqueue_push(VirtQueue *vq, const VirtQueueElement *elem,
                     uint32_t len);
+/* Several chains used as one (virtio-net's merged receive buffers,
+ * 5.1.6.4): write entry idx past the used index without publishing it,
+ * then publish count entries at once, so the driver never sees part. */
+void virtqueue_fill(VirtQueue *vq, const VirtQueueElement *elem,
+                    uint32_t len, unsigned idx);
+void virtqueue_flush(VirtQueue *vq, unsigned count);
+/* Give back the last count chains popped and not pushed (freed by the
+ * caller): they are taken again by the next virtqueue_pop(). */
+void virtqueue_unpop(VirtQueue *vq, unsigned count);
 /* Interrupt the driver if it wants one (NO_INTERRUPT / used_event). */
 void virtio_notify(VirtQueue *vq);
 /* The driver broke the device: one log line, NEEDS_RESET, config irq. */
