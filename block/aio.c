@@ -234,7 +234,10 @@ void block_aio_init(void)
 /* ---- nodes a device's thread polls ------------------------------------ */
 
 /*
- * A lone request (nothing else of the node in flight) is parked here and
+ * io_uring: requests are submitted by the device's thread and complete
+ * on it; no hand-off to begin with.
+ *
+ * Threads: a lone request (nothing else of the node in flight) is parked here and
  * run by the polling thread itself, once the device handler that queued
  * it has returned (block_aio never runs a callback).  A guest driver
  * that waits for each request before the next (queue depth 1) then
@@ -288,7 +291,7 @@ static void poller_submit(BlockNode *bs, BlockRequest *r)
     } else if (!pl->inline_ok && ++pl->lone_run >= INLINE_AFTER) {
         pl->inline_ok = true;
     }
-    if (lone && pl->inline_ok) {
+    if (lone && pl->inline_ok && !pl->ring) {
         pl->parked = r;
         r = NULL;
     } else if (pl->parked) {

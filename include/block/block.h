@@ -11,10 +11,10 @@
  * Two engines run requests (aio=): a small pool of worker threads
  * (preadv/pwritev/fdatasync/fallocate; the callback runs on a worker),
  * and io_uring (block/io-uring.c).  A device whose I/O thread polls
- * block_completion_fd() gets io_uring completions on that thread, and a
- * request that is alone (nothing else in flight on the node) runs there
- * too, as plain system calls: at queue depth 1 a request then costs no
- * hand-off between threads with either engine.
+ * block_completion_fd() gets io_uring completions on that thread; with
+ * threads, a request that is alone (nothing else in flight on the node)
+ * runs there, as plain system calls.  At queue depth 1 a request then
+ * costs no hand-off between threads with either engine.
  */
 #ifndef BLOCK_BLOCK_H
 #define BLOCK_BLOCK_H
@@ -98,7 +98,7 @@ void block_drain_all(void);
  * A device whose I/O thread can poll one more descriptor asks for it
  * here (at creation, on the main thread); when it is readable that
  * thread calls block_run_completions(bs), holding no lock a callback
- * takes: io_uring completions and a lone request run there.  -1 (errp
+ * takes: io_uring completions, or (threads) a lone request, run there.  -1 (errp
  * set): aio=io_uring was asked for and cannot be had, or no eventfd.
  * more_queued (may be NULL) is asked after a lone request's I/O, before
  * its callback: has the device more requests waiting already?  If so
