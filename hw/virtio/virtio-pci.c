@@ -6,7 +6,8 @@
  * Kicks: each queue has an eventfd.  Under KVM the notify address is a
  * KVM_IOEVENTFD, so a kick costs the vCPU no exit to us; the MMIO
  * handler writes the same eventfd (qtest, odd access sizes).  One I/O
- * thread per device waits on them and runs the queue handlers: vCPU
+ * thread per device waits on them (and on the device's backend_fd, e.g.
+ * virtio-blk's block completions) and runs the queue handlers: vCPU
  * threads never process queues.  Interrupts go out as MSI-X messages
  * from that thread (or INTx with the ISR before the driver enables
  * MSI-X).

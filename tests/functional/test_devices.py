@@ -98,9 +98,11 @@ class VirtioBlkDriverTest(QkvmTest):
         self.assertEqual(phases, [('randread', '1', '4096', '0'),
                                   ('randwrite', '1', '4096', '0'),
                                   ('seqread', '1', '65536', '0'),
+                                  ('seqwrite', '1', '65536', '0'),
                                   ('randread', '8', '4096', '0'),
                                   ('randwrite', '8', '4096', '0'),
-                                  ('seqread', '8', '65536', '0')], res.describe())
+                                  ('seqread', '8', '65536', '0'),
+                                  ('seqwrite', '8', '65536', '0')], res.describe())
         self.assertStatus(res, debug_exit_status(0))
 
 
