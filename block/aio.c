@@ -278,6 +278,17 @@ static void poller_done(BlockPoller *pl)
     g_mutex_unlock(&pl->lock);
 }
 
+/*
+ * Reads and write-back writes only: a flush (or a write-through write's
+ * fdatasync) or a hole punch can take milliseconds, and the I/O thread
+ * would not see the driver's next requests meanwhile.
+ */
+static bool inline_kind(BlockRequest *r)
+{
+    return r->op == BLOCK_OP_READ ||
+           (r->op == BLOCK_OP_WRITE && r->bs->writeback);
+}
+
 static void poller_submit(BlockNode *bs, BlockRequest *r)
 {
     BlockPoller *pl = bs->poller;
@@ -291,7 +302,7 @@ static void poller_submit(BlockNode *bs, BlockRequest *r)
     } else if (!pl->inline_ok && ++pl->lone_run >= INLINE_AFTER) {
         pl->inline_ok = true;
     }
-    if (lone && pl->inline_ok && !pl->ring) {
+    if (lone && pl->inline_ok && !pl->ring && inline_kind(r)) {
         pl->parked = r;
         r = NULL;
     } else if (pl->parked) {

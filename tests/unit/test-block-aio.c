@@ -7,7 +7,8 @@
  * iovecs and requests in flight at once reads back identically and is
  * in the file; a read past the end of a shorter file gives zeros; a
  * host error comes back as -errno; an O_DIRECT request from unaligned
- * buffers goes through the bounce buffer; flush and discard complete.
+ * buffers goes through the bounce buffer; flush and discard complete;
+ * callbacks run where the engine says (test_where).
  */
 #include "block/block.h"
 #include "block/aio-internal.h"
@@ -27,6 +28,7 @@ static const char *const engine_names[] = { "pool", "polled-threads",
 typedef struct Done {
     int ret;
     int done;
+    GThread *thread;            /* where the callback ran */
 } Done;
 
 static void done_cb(void *opaque, int ret)
@@ -34,6 +36,7 @@ static void done_cb(void *opaque, int ret)
     Done *d = opaque;
 
     d->ret = ret;
+    d->thread = g_thread_self();
     g_atomic_int_set(&d->done, 1);
 }
 
@@ -242,6 +245,42 @@ out:
     g_free(r);
 }
 
+/*
+ * Where callbacks run: a lone read on the polling thread (inline with
+ * threads, reaped there with io_uring); a flush, which may take long,
+ * never inline with threads; anything on a node nobody polls on a worker.
+ */
+static void test_where(gconstpointer data)
+{
+    int engine = GPOINTER_TO_INT(data);
+    BlockNode *bs = node_new(engine, O_RDWR, 65536, false);
+    uint8_t buf[4096];
+    struct iovec v = { buf, sizeof(buf) };
+    Done d = { 0 };
+
+    if (!bs) {
+        return;
+    }
+    block_aio(bs, BLOCK_OP_READ, 0, 4096, &v, 1, done_cb, &d);
+    wait_done(bs, &d, 1);
+    g_assert_cmpint(d.ret, ==, 0);
+    if (engine == ENGINE_POOL) {
+        g_assert(d.thread != g_thread_self());
+    } else {
+        g_assert(d.thread == g_thread_self());
+    }
+    memset(&d, 0, sizeof(d));
+    block_aio(bs, BLOCK_OP_FLUSH, 0, 0, NULL, 0, done_cb, &d);
+    wait_done(bs, &d, 1);
+    g_assert_cmpint(d.ret, ==, 0);
+    if (engine == ENGINE_IO_URING) {
+        g_assert(d.thread == g_thread_self());
+    } else {
+        g_assert(d.thread != g_thread_self());
+    }
+    node_free(bs);
+}
+
 static void test_parse_aio(void)
 {
     BlockAioMode m;
@@ -263,6 +302,7 @@ int main(int argc, char **argv)
         { "short-read", test_short_read },
         { "error", test_error },
         { "direct-unaligned", test_direct_unaligned },
+        { "where", test_where },
     };
 
     g_test_init(&argc, &argv, NULL);
