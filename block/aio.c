@@ -230,8 +230,7 @@ void block_aio_init(void)
      * Exclusive: the workers start now (before -sandbox) and stay.  In a
      * shared pool an idle worker leaves after 0.5 s and all but 2 idle
      * ones exit, so after a stretch of requests run inline (queue depth
-     * 1) the pool came back cold: qd16 measured ~25% slower than with
-     * an exclusive pool (docs/devel/benchmarks.rst).
+     * 1) the pool would come back cold, thread creation included.
      */
     if (!pool) {
         pool = g_thread_pool_new(worker, NULL, BLOCK_WORKERS, TRUE, NULL);
@@ -244,11 +243,12 @@ void block_aio_init(void)
  * io_uring: requests are submitted by the device's thread and complete
  * on it; no hand-off to begin with.
  *
- * Threads: a lone request (nothing else of the node in flight) is parked here and
- * run by the polling thread itself, once the device handler that queued
- * it has returned (block_aio never runs a callback).  A guest driver
- * that waits for each request before the next (queue depth 1) then
- * costs one wake-up of one thread per kick and none for a worker.  A
+ * Threads: a lone request (nothing else of the node in flight) is
+ * parked here and run by the polling thread itself, once the device
+ * handler that queued it has returned (block_aio never runs a
+ * callback).  A guest driver that waits for each request before the
+ * next (queue depth 1) then costs one wake-up of one thread per kick
+ * and none for a worker.  A
  * second request while one is parked sends both to the engine; if the
  * device has more requests waiting when a lone one's I/O is done (the
  * driver keeps more in flight: running them one by one would serialize

@@ -5,10 +5,12 @@
  * data, then one status byte (device-writable, last) (5.2.6).  The I/O
  * thread parses and range-checks requests and hands them to the block
  * layer (block_aio); completions write the status, push and notify under
- * the device lock.  With io_uring the I/O thread also polls the node's
- * completion descriptor, so the thread that submits a request is the
- * one that completes it; with aio=threads completions come on workers.  A request the disk cannot serve (out of range, not
- * a multiple of the sector, a write to a read-only disk, a host I/O
+ * the device lock.  The I/O thread also polls the node's completion
+ * descriptor (block_completion_fd): with io_uring the thread that
+ * submits a request completes it; with aio=threads a request alone on
+ * the disk runs on that thread, the others complete on workers.  A
+ * request the disk cannot serve (out of range, not a multiple of the
+ * sector, a write to a read-only disk, a host I/O
  * error) completes with VIRTIO_BLK_S_IOERR; only a request without
  * header or status byte is a driver bug that breaks the device.
  */

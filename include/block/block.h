@@ -98,8 +98,9 @@ void block_drain_all(void);
  * A device whose I/O thread can poll one more descriptor asks for it
  * here (at creation, on the main thread); when it is readable that
  * thread calls block_run_completions(bs), holding no lock a callback
- * takes: io_uring completions, or (threads) a lone request, run there.  -1 (errp
- * set): aio=io_uring was asked for and cannot be had, or no eventfd.
+ * takes: io_uring completions, or (threads) a lone request, run there.
+ * -1 (errp set): aio=io_uring was asked for and cannot be had, or no
+ * eventfd.
  * more_queued (may be NULL) is asked after a lone request's I/O, before
  * its callback: has the device more requests waiting already?  If so
  * the driver keeps several in flight, and requests go to the engine

@@ -41,6 +41,8 @@ static void done_cb(void *opaque, int ret)
 }
 
 static char *tmp_path;
+/* nodes, their pollers and rings live as long as the process, as in qkvm */
+static GPtrArray *nodes_alive;
 
 /* A node on a fresh file in the build directory (not a tmpfs: O_DIRECT) */
 static BlockNode *node_new(int engine, int flags, uint64_t size,
@@ -49,6 +51,7 @@ static BlockNode *node_new(int engine, int flags, uint64_t size,
     BlockNode *bs = g_new0(BlockNode, 1);
     g_autoptr(GError) err = NULL;
 
+    g_ptr_array_add(nodes_alive, bs);
     g_free(tmp_path);
     tmp_path = g_strdup_printf("test-block-aio-%d.img", getpid());
     bs->node_name = g_strdup("t");
@@ -90,7 +93,6 @@ static void node_free(BlockNode *bs)
 {
     close(bs->fd);
     unlink(tmp_path);
-    /* the poller (ring, eventfd) lives as long as the process, as in qkvm */
 }
 
 /* Wait for n requests: the pool completes on its own; a polled node
@@ -306,6 +308,7 @@ int main(int argc, char **argv)
     };
 
     g_test_init(&argc, &argv, NULL);
+    nodes_alive = g_ptr_array_new();
     block_aio_init();
     for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
         for (int e = 0; e < 3; e++) {
