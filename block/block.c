@@ -1,11 +1,12 @@
 /*
- * Block nodes (-blockdev, -drive), the worker pool and the interface
- * table of -drive if=.  Option names and error wording are QEMU's.
+ * Block nodes (-blockdev, -drive) and the interface table of -drive if=
+ * (requests: block/aio.c).  Option names and error wording are QEMU's.
  */
 #include "block/block.h"
 #include "system/drive.h"
 #include "qemu/error-report.h"
 #include "qemu/osdep.h"
+#include "block/aio-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BLOCK_WORKERS     4
-#define DIRECT_ALIGN      4096      /* bounce buffers for O_DIRECT */
-
 static GPtrArray *nodes;
-static GThreadPool *pool;
-static void worker(gpointer data, gpointer unused);
 static unsigned auto_node_counter;
 
 GPtrArray *block_all(void)
@@ -115,10 +111,7 @@ static BlockNode *node_new(const char *node_name, const char *driver)
     bs->fd = -1;
     bs->writeback = true;
     g_ptr_array_add(block_all(), bs);
-    if (!pool) {
-        /* created here, on the main thread, before any device runs */
-        pool = g_thread_pool_new(worker, NULL, BLOCK_WORKERS, FALSE, NULL);
-    }
+    block_aio_init();
     return bs;
 }
 
@@ -220,12 +213,12 @@ static bool blockdev_common(BlockNode *bs, QemuOpts *opts, GError **errp)
         !qemu_opt_get_bool(opts, "auto-read-only", false, &auto_ro, errp) ||
         !qemu_opt_get_bool(opts, "cache.direct", false, &direct, errp) ||
         !qemu_opt_get_bool(opts, "cache.no-flush", false, &no_flush, errp) ||
-        !parse_discard(opts, &bs->discard, errp)) {
+        !parse_discard(opts, &bs->discard, errp) ||
+        !block_parse_aio(qemu_opt_get(opts, "aio"), &bs->aio, errp)) {
         return false;
     }
     bs->direct = direct;
     (void)qemu_opt_get(opts, "detect-zeroes");   /* off is all we do */
-    (void)qemu_opt_get(opts, "aio");              /* threads, always */
     (void)qemu_opt_get(opts, "locking");
     return true;
 }
@@ -294,6 +287,9 @@ bool blockdev_create(MachineState *ms, QemuOpts *opts, GError **errp)
         bs->size = child->size;
         bs->direct = child->direct;
         bs->discard = bs->discard && child->discard;
+        if (bs->aio == BLOCK_AIO_DEFAULT) {
+            bs->aio = child->aio;       /* aio belongs to the file node */
+        }
         child->attached_to = g_strdup(node_name);
         return true;
     }
@@ -340,11 +336,11 @@ bool block_drive_create(MachineState *ms, QemuOpts *opts,
     if (!qemu_opt_get_bool(opts, "readonly", false, &bs->read_only, errp) ||
         (cache && !parse_cache_mode(cache, &bs->direct, &bs->writeback,
                                     errp)) ||
-        !parse_discard(opts, &bs->discard, errp)) {
+        !parse_discard(opts, &bs->discard, errp) ||
+        !block_parse_aio(qemu_opt_get(opts, "aio"), &bs->aio, errp)) {
         return false;
     }
     bs->serial = g_strdup(qemu_opt_get(opts, "serial"));
-    (void)qemu_opt_get(opts, "aio");
     (void)qemu_opt_get(opts, "index");
     if (format && !format_supported(format, errp)) {
         return false;
@@ -379,161 +375,3 @@ static const DriveInterface drive_none = {
     .create = drive_create_none,
 };
 DRIVE_INTERFACE_REGISTER(drive_none)
-
-/* ---- requests ------------------------------------------------------------ */
-
-typedef struct BlockRequest {
-    BlockNode *bs;
-    BlockOp op;
-    uint64_t offset, len;
-    const struct iovec *iov;
-    unsigned niov;
-    BlockCompletion *cb;
-    void *opaque;
-} BlockRequest;
-
-static int full_rw(BlockRequest *r, const struct iovec *iov, unsigned niov)
-{
-    uint64_t off = r->offset;
-    g_autofree struct iovec *v = g_new(struct iovec, niov); /* checked */
-    unsigned i = 0;
-
-    memcpy(v, iov, sizeof(*v) * niov);
-    while (i < niov) {
-        ssize_t n = r->op == BLOCK_OP_READ
-            ? preadv(r->bs->fd, v + i, MIN(niov - i, IOV_MAX), off)
-            : pwritev(r->bs->fd, v + i, MIN(niov - i, IOV_MAX), off);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
-        }
-        if (n == 0) {
-            if (r->op == BLOCK_OP_READ) {
-                /* past the end of a file that shrank: zeros */
-                for (; i < niov; i++) {
-                    memset(v[i].iov_base, 0, v[i].iov_len);
-                }
-                return 0;
-            }
-            return -EIO;
-        }
-        off += n;
-        while (i < niov && (size_t)n >= v[i].iov_len) {
-            n -= v[i].iov_len;
-            i++;
-        }
-        if (i < niov) {
-            v[i].iov_base = (uint8_t *)v[i].iov_base + n;
-            v[i].iov_len -= n;
-        }
-    }
-    return 0;
-}
-
-/* O_DIRECT wants aligned buffers; a guest's may not be. */
-static int bounce_rw(BlockRequest *r)
-{
-    void *buf;
-    struct iovec one;
-    int ret;
-
-    if (posix_memalign(&buf, DIRECT_ALIGN, MAX(r->len, DIRECT_ALIGN))) {
-        return -ENOMEM;
-    }
-    one.iov_base = buf;
-    one.iov_len = r->len;
-    if (r->op == BLOCK_OP_WRITE) {
-        size_t done = 0;
-        for (unsigned i = 0; i < r->niov; i++) {
-            memcpy((uint8_t *)buf + done, r->iov[i].iov_base,
-                   r->iov[i].iov_len);
-            done += r->iov[i].iov_len;
-        }
-    }
-    ret = full_rw(r, &one, 1);
-    if (ret == 0 && r->op == BLOCK_OP_READ) {
-        size_t done = 0;
-        for (unsigned i = 0; i < r->niov; i++) {
-            memcpy(r->iov[i].iov_base, (uint8_t *)buf + done,
-                   r->iov[i].iov_len);
-            done += r->iov[i].iov_len;
-        }
-    }
-    free(buf);
-    return ret;
-}
-
-static int do_request(BlockRequest *r)
-{
-    BlockNode *bs = r->bs;
-    int ret;
-
-    switch (r->op) {
-    case BLOCK_OP_READ:
-    case BLOCK_OP_WRITE:
-        ret = full_rw(r, r->iov, r->niov);
-        if (ret == -EINVAL && bs->direct) {
-            ret = bounce_rw(r);
-        }
-        if (ret == 0 && r->op == BLOCK_OP_WRITE && !bs->writeback &&
-            fdatasync(bs->fd) < 0) {
-            ret = -errno;
-        }
-        return ret;
-    case BLOCK_OP_FLUSH:
-        return fdatasync(bs->fd) < 0 ? -errno : 0;
-    case BLOCK_OP_DISCARD:
-        if (!bs->discard) {
-            return 0;           /* discard=ignore: a hint we may drop */
-        }
-        if (fallocate(bs->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                      r->offset, r->len) < 0 && errno != EOPNOTSUPP) {
-            return -errno;
-        }
-        return 0;
-    }
-    return -EINVAL;
-}
-
-/* Requests pushed and not yet completed (block_drain_all). */
-static GMutex inflight_lock;
-static GCond inflight_done;
-static unsigned inflight;
-
-static void worker(gpointer data, gpointer unused)
-{
-    BlockRequest *r = data;
-    int ret = do_request(r);
-
-    r->cb(r->opaque, ret);
-    g_free(r);
-    g_mutex_lock(&inflight_lock);
-    if (--inflight == 0) {
-        g_cond_broadcast(&inflight_done);
-    }
-    g_mutex_unlock(&inflight_lock);
-}
-
-void block_aio(BlockNode *bs, BlockOp op, uint64_t offset, uint64_t len,
-               const struct iovec *iov, unsigned niov,
-               BlockCompletion *cb, void *opaque)
-{
-    BlockRequest *r = g_new0(BlockRequest, 1);
-
-    *r = (BlockRequest){ bs, op, offset, len, iov, niov, cb, opaque };
-    g_mutex_lock(&inflight_lock);
-    inflight++;
-    g_mutex_unlock(&inflight_lock);
-    g_thread_pool_push(pool, r, NULL);
-}
-
-void block_drain_all(void)
-{
-    g_mutex_lock(&inflight_lock);
-    while (inflight) {
-        g_cond_wait(&inflight_done, &inflight_lock);
-    }
-    g_mutex_unlock(&inflight_lock);
-}

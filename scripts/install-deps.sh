@@ -13,6 +13,8 @@ PKGS=(
   # libslirp-dev: -netdev user (the library QEMU uses)
   qemu-system-x86 ovmf
   libseccomp-dev
+  # liburing-dev: aio=io_uring for block devices (threads without it)
+  liburing-dev
   # clang + compiler-rt: --enable-fuzzing (libFuzzer) and the fuzz smoke run
   clang libclang-rt-14-dev
   # the nested RISC-V KVM test: qemu-system-riscv64 (TCG, H extension) and

@@ -98,6 +98,9 @@ static const int base_syscalls[] = {
     SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fstat),
     SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
     SCMP_SYS(ftruncate), SCMP_SYS(fallocate),
+    /* block rings made at start-up, restricted to read/write/fsync/
+     * fallocate/nop (block/io-uring.c): entering them opens nothing */
+    SCMP_SYS(io_uring_enter),
     SCMP_SYS(pipe2), SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create),
     SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
     /* the event loop */

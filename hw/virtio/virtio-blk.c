@@ -4,9 +4,13 @@
  * A request is {le32 type, le32 reserved, le64 sector} (device-readable),
  * data, then one status byte (device-writable, last) (5.2.6).  The I/O
  * thread parses and range-checks requests and hands them to the block
- * layer's workers; completions write the status, push and notify under
- * the device lock.  A request the disk cannot serve (out of range, not
- * a multiple of the sector, a write to a read-only disk, a host I/O
+ * layer (block_aio); completions write the status, push and notify under
+ * the device lock.  The I/O thread also polls the node's completion
+ * descriptor (block_completion_fd): with io_uring the thread that
+ * submits a request completes it; with aio=threads a request alone on
+ * the disk runs on that thread, the others complete on workers.  A
+ * request the disk cannot serve (out of range, not a multiple of the
+ * sector, a write to a read-only disk, a host I/O
  * error) completes with VIRTIO_BLK_S_IOERR; only a request without
  * header or status byte is a driver bug that breaks the device.
  */
@@ -18,6 +22,7 @@
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
 
+#include <poll.h>
 #include <string.h>
 
 /* 5.2.3: feature bits */
@@ -71,7 +76,7 @@ static void blk_finish(VirtIOBlockReq *r, uint8_t status)
     virtqueue_push(r->vq, r->elem, status == VIRTIO_BLK_S_OK ? r->in_len : 1);
 }
 
-/* On a block worker thread. */
+/* On a block worker thread, or the I/O thread (io_uring). */
 static void blk_complete(void *opaque, int ret)
 {
     VirtIOBlockReq *r = opaque;
@@ -97,7 +102,7 @@ static void blk_complete(void *opaque, int ret)
  * A write of a driver that did not negotiate VIRTIO_BLK_F_FLUSH: it
  * cannot flush, so (as Linux's driver assumes, "no writeback cache") the
  * write must be stable before it completes: flush, then complete.
- * On a block worker thread; the flush is queued before this request
+ * Where blk_complete runs; the flush is queued before this request
  * leaves the in-flight count, so block_drain_all() waits for it too.
  */
 static void blk_write_through(void *opaque, int ret)
@@ -307,20 +312,47 @@ static const VirtIODeviceClass virtio_blk_class = {
     .reset = blk_reset,
 };
 
+/*
+ * After a lone request's I/O on the I/O thread, before it completes: did
+ * the driver kick meanwhile (the queue's eventfd, not consumed)?  Then it
+ * keeps several requests in flight.
+ */
+static bool blk_kick_pending(void *opaque)
+{
+    VirtQueue *vq = opaque;
+    struct pollfd pfd = { .fd = vq->notify_fd, .events = POLLIN };
+
+    return vq->notify_fd >= 0 && poll(&pfd, 1, 0) == 1;
+}
+
+/* The I/O thread: the node's completions, or a lone request, are ready. */
+static void blk_backend_ready(VirtIODevice *vdev)
+{
+    block_run_completions(((VirtIOBlock *)vdev)->bs);
+}
+
 static bool virtio_blk_new(MachineState *ms, BlockNode *bs,
                            const char *serial, QemuOpts *opts, GError **errp)
 {
     VirtIOBlock *s = g_new0(VirtIOBlock, 1);
+    GError *err = NULL;
 
     virtio_init(&s->vdev, &virtio_blk_class, ms);
     s->bs = bs;
+    virtio_add_queue(&s->vdev, BLK_QUEUE_SIZE, blk_handle);
+    s->vdev.backend_fd = block_completion_fd(bs, blk_kick_pending,
+                                             &s->vdev.vq[0], &err);
+    if (err) {
+        g_propagate_error(errp, err);
+        return false;
+    }
+    s->vdev.backend_ready = blk_backend_ready;
     s->serial = g_strdup(serial);
     if (bs->read_only) {
         s->vdev.host_features |= 1ULL << VIRTIO_BLK_F_RO;
     } else {
         s->vdev.host_features |= 1ULL << VIRTIO_BLK_F_DISCARD;
     }
-    virtio_add_queue(&s->vdev, BLK_QUEUE_SIZE, blk_handle);
     return virtio_pci_add(ms, &s->vdev, PCI_CLASS_STORAGE_OTHER, opts, errp);
 }
 

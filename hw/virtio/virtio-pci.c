@@ -6,7 +6,8 @@
  * Kicks: each queue has an eventfd.  Under KVM the notify address is a
  * KVM_IOEVENTFD, so a kick costs the vCPU no exit to us; the MMIO
  * handler writes the same eventfd (qtest, odd access sizes).  One I/O
- * thread per device waits on them and runs the queue handlers: vCPU
+ * thread per device waits on them (and on the device's backend_fd, e.g.
+ * virtio-blk's block completions) and runs the queue handlers: vCPU
  * threads never process queues.  Interrupts go out as MSI-X messages
  * from that thread (or INTx with the ISR before the driver enables
  * MSI-X).
@@ -353,15 +354,17 @@ static gpointer iothread_fn(gpointer opaque)
 {
     VirtIOPCIProxy *p = opaque;
     VirtIODevice *vdev = p->vdev;
-    struct pollfd fds[VIRTIO_QUEUE_MAX + 1];
+    struct pollfd fds[VIRTIO_QUEUE_MAX + 2];
     unsigned n = vdev->nvq;
 
     for (unsigned i = 0; i < n; i++) {
         fds[i] = (struct pollfd){ .fd = vdev->vq[i].notify_fd, .events = POLLIN };
     }
     fds[n] = (struct pollfd){ .fd = p->stop_fd, .events = POLLIN };
+    /* poll() skips a negative fd: no backend descriptor, no entry */
+    fds[n + 1] = (struct pollfd){ .fd = vdev->backend_fd, .events = POLLIN };
     for (;;) {
-        if (poll(fds, n + 1, -1) < 0) {
+        if (poll(fds, n + 2, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
@@ -371,6 +374,9 @@ static gpointer iothread_fn(gpointer opaque)
         }
         if (fds[n].revents) {
             return NULL;
+        }
+        if (fds[n + 1].revents) {
+            vdev->backend_ready(vdev);
         }
         for (unsigned i = 0; i < n; i++) {
             uint64_t cnt;

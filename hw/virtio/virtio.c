@@ -28,6 +28,7 @@ void virtio_init(VirtIODevice *vdev, const VirtIODeviceClass *vc,
                           (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
                           (1ULL << VIRTIO_RING_F_EVENT_IDX);
     vdev->config_vector = VIRTIO_NO_VECTOR;
+    vdev->backend_fd = -1;
 }
 
 VirtQueue *virtio_add_queue(VirtIODevice *vdev, uint16_t max_size,

@@ -204,7 +204,8 @@ def tsc_khz_of_host():
 
 
 BLK_N = int(os.environ.get('BENCH_BLK_N', '2000'))
-BLK_PHASES = [('randread', 'IOPS'), ('randwrite', 'IOPS'), ('seqread', 'MiB/s')]
+BLK_PHASES = [('randread', 'IOPS'), ('randwrite', 'IOPS'), ('seqread', 'MiB/s'),
+              ('seqwrite', 'MiB/s')]
 
 
 def blk_image(path, mib=256):
@@ -237,13 +238,20 @@ def bench_virtio_blk():
     comps = [('qkvm', vm_cmd([qkvm], guest, 'n=%d qd=16' % BLK_N,
                              extra=['-serial', 'stdio'] + drive +
                              ['-device', 'virtio-blk-pci,drive=d0'])),
+             # the other engine, for the record (not in the goal)
+             ('qkvm aio=io_uring',
+              vm_cmd([qkvm], guest, 'n=%d qd=16' % BLK_N,
+                     extra=['-serial', 'stdio', '-drive', drive[1] + ',aio=io_uring',
+                            '-device', 'virtio-blk-pci,drive=d0'])),
              ('qemu', vm_cmd([qemu_bin, '-accel', 'kvm', '-cpu', 'qemu64'],
                              guest, 'n=%d qd=16' % BLK_N,
                              extra=['-serial', 'stdio'] + drive +
                              ['-device', 'virtio-blk-pci,drive=d0,disable-legacy=on']))]
     vals = {}   # (phase, qd) -> name -> [values]
+    lat = {}    # phase -> name -> [us per request at queue depth 1]
     for r in range(ROUNDS):
-        for name, cmd in (comps if r % 2 == 0 else comps[::-1]):
+        # rotate the order: each competitor runs first, middle and last
+        for name, cmd in comps[r % len(comps):] + comps[:r % len(comps)]:
             out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                                  text=True).stdout
             lines = re.findall(r'phase=(\w+) qd=(\d+) n=(\d+) bytes=(\d+) '
@@ -262,10 +270,16 @@ def bench_virtio_blk():
                 v = (int(n) / secs if unit == 'IOPS'
                      else int(n) * int(size) / secs / 2**20)
                 vals.setdefault((ph, int(qd)), {}).setdefault(name, []).append(v)
+                if int(qd) == 1:
+                    lat.setdefault(ph, {}).setdefault(name, []).append(
+                        secs / int(n) * 1e6)
+    for ph, byname in lat.items():
+        table('virtio-blk %s, queue depth 1: latency per request (us)' % ph,
+              [(n, v, 'us') for n, v in byname.items()], base='qemu')
     ratios = {}   # qd -> [(phase, qkvm / qemu)]
     for (ph, qd), byname in vals.items():
         unit = dict(BLK_PHASES)[ph]
-        size = '64 KiB' if ph == 'seqread' else '4 KiB'
+        size = '64 KiB' if ph.startswith('seq') else '4 KiB'
         table('virtio-blk %s %s, queue depth %d (%d requests, guest TSC %d kHz)'
               % (ph, size, qd, BLK_N, khz),
               [(n, v, unit) for n, v in byname.items()], base='qemu')

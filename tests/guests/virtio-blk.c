@@ -13,7 +13,8 @@
  *             read them back and compare; prints "virtio-blk: verify ok"
  *             or the mismatches, then exits 0 (ok) or 1
  *   n=N       benchmark: N requests per phase (4 KiB random read, 4 KiB
- *             random write, 64 KiB sequential read), at queue depth 1 and
+ *             random write, 64 KiB sequential read, 64 KiB sequential
+ *             write), at queue depth 1 and
  *             at qd=Q (default 16); one line per phase on COM1:
  *             "phase=P qd=Q n=N bytes=B cycles=C errors=E"
  * Every request's status byte is checked; errors are counted and printed.
@@ -191,6 +192,7 @@ int main(uint32_t magic, struct mb_info *mbi)
         { "randread", VIRTIO_BLK_T_IN, 4096, 1 },
         { "randwrite", VIRTIO_BLK_T_OUT, 4096, 1 },
         { "seqread", VIRTIO_BLK_T_IN, SEQ_SIZE, 0 },
+        { "seqwrite", VIRTIO_BLK_T_OUT, SEQ_SIZE, 0 },
     };
     uint32_t n, qds[2];
 
@@ -206,7 +208,7 @@ int main(uint32_t magic, struct mb_info *mbi)
     if (qds[1] < 1 || qds[1] > SLOTS)
         virtio_fail("qd= out of range (1-16)");
     for (int q = 0; q < 2; q++)
-        for (int p = 0; p < 3; p++) {
+        for (int p = 0; p < (int)(sizeof(ph) / sizeof(ph[0])); p++) {
             uint32_t e0 = errors;
             uint64_t c = run_phase(ph[p].type, ph[p].len, ph[p].random, n, qds[q]);
             printf("phase=%s qd=%u n=%u bytes=%u cycles=%llu errors=%u\n",

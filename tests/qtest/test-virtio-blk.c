@@ -8,12 +8,17 @@
  */
 #include "qvirtio.h"
 
+#ifdef CONFIG_LIBURING
+#include <linux/io_uring.h>
+#endif
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +65,64 @@ static char *make_image(const char *dir, size_t size, uint8_t fill)
     return path;
 }
 
+/*
+ * The engine of the drive under test (aio=), or NULL for the default:
+ * the I/O tests run once per engine, and must pass the same way.
+ */
+static const char *blk_aio;
+
+/* args with aio=ENGINE on its -drive or -blockdev file node */
+static char *with_aio(char *args, const char *aio)
+{
+    g_autofree char *opt = g_strdup_printf("format=raw,aio=%s,", aio);
+    g_autofree char *json = g_strdup_printf("\"driver\":\"file\","
+                                            "\"aio\":\"%s\",", aio);
+    g_auto(GStrv) a = g_strsplit(args, "format=raw,", -1);
+    g_autofree char *s = g_strjoinv(opt, a);
+    g_auto(GStrv) b = g_strsplit(s, "\"driver\":\"file\",", -1);
+
+    g_free(args);
+    return g_strjoinv(json, b);
+}
+
+/* Can this kernel and this build run aio=io_uring?  Else why not. */
+static const char *io_uring_unusable(void)
+{
+#ifdef CONFIG_LIBURING
+    struct io_uring_params p = { 0 };
+    int fd = syscall(__NR_io_uring_setup, 4, &p);
+
+    if (fd < 0) {
+        return g_strerror(errno);
+    }
+    close(fd);
+    return NULL;
+#else
+    return "built without liburing-dev";
+#endif
+}
+
+/* Run test (its name in data's path) with blk_aio set from the path. */
+typedef struct EngineTest {
+    const char *aio;            /* NULL: default */
+    GTestFunc fn;
+} EngineTest;
+
+static void run_engine_test(gconstpointer data)
+{
+    const EngineTest *t = data;
+    const char *why;
+
+    if (t->aio && strcmp(t->aio, "io_uring") == 0 &&
+        (why = io_uring_unusable())) {
+        g_test_skip_printf("io_uring unusable here: %s", why);
+        return;
+    }
+    blk_aio = t->aio;
+    t->fn();
+    blk_aio = NULL;
+}
+
 static void blk_start_without(Blk *b, const char *args_fmt, bool negotiate,
                               uint64_t withheld)
 {
@@ -71,6 +134,9 @@ static void blk_start_without(Blk *b, const char *args_fmt, bool negotiate,
         b->img = make_image(b->dir, IMG_SIZE, 0x5a);
     }
     args = g_strdup_printf(args_fmt, b->img);
+    if (blk_aio) {
+        args = with_aio(args, blk_aio);
+    }
     b->s = qtest_init(args);
     qvirtio_pci_init(&b->d, b->s, BLK_DEVFN, ALLOC_BASE);
     if (negotiate) {
@@ -464,22 +530,52 @@ static void test_if_virtio(void)
     blk_stop(&b);
 }
 
+/* aio= values qkvm does not have: QEMU's error, at start-up */
+static void test_aio_refused(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("qtest-blk-XXXXXX", NULL);
+    g_autofree char *img = make_image(dir, 65536, 0);
+    g_autofree char *a = NULL;
+
+    a = g_strdup_printf("-drive file=%s,format=raw,if=virtio,aio=posix", img);
+    expect_startup_error(a, "invalid aio option");
+    unlink(img);
+    g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
+    static const struct { const char *name; GTestFunc fn; } io_tests[] = {
+        { "read-write-flush", test_read_write_flush },
+        { "write-without-flush", test_write_without_flush },
+        { "bad-requests", test_bad_requests },
+        { "readonly", test_readonly },
+        { "discard", test_discard },
+        { "blockdev-direct", test_blockdev_direct },
+        { "if-virtio", test_if_virtio },
+        { "host-io-error", test_host_io_error },
+    };
+    static const char *const engines[] = { NULL, "threads", "io_uring" };
+
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/virtio-blk/config", test_config);
-    g_test_add_func("/virtio-blk/read-write-flush", test_read_write_flush);
-    g_test_add_func("/virtio-blk/write-without-flush",
-                    test_write_without_flush);
     g_test_add_func("/virtio-blk/get-id-unsupported",
                     test_get_id_and_unsupported);
-    g_test_add_func("/virtio-blk/bad-requests", test_bad_requests);
     g_test_add_func("/virtio-blk/missing-status", test_missing_status);
-    g_test_add_func("/virtio-blk/readonly", test_readonly);
-    g_test_add_func("/virtio-blk/discard", test_discard);
-    g_test_add_func("/virtio-blk/blockdev-direct", test_blockdev_direct);
-    g_test_add_func("/virtio-blk/if-virtio", test_if_virtio);
-    g_test_add_func("/virtio-blk/host-io-error", test_host_io_error);
     g_test_add_func("/virtio-blk/refused", test_refused);
+    g_test_add_func("/virtio-blk/aio-refused", test_aio_refused);
+    for (size_t e = 0; e < G_N_ELEMENTS(engines); e++) {
+        for (size_t i = 0; i < G_N_ELEMENTS(io_tests); i++) {
+            EngineTest *t = g_new(EngineTest, 1);   /* lives for the run */
+            g_autofree char *path = NULL;
+
+            *t = (EngineTest){ engines[e], io_tests[i].fn };
+            path = engines[e]
+                ? g_strdup_printf("/virtio-blk/aio=%s/%s", engines[e],
+                                  io_tests[i].name)
+                : g_strdup_printf("/virtio-blk/%s", io_tests[i].name);
+            g_test_add_data_func(path, t, run_engine_test);
+        }
+    }
     return g_test_run();
 }

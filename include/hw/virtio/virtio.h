@@ -115,6 +115,13 @@ struct VirtIODevice {
     /* transport: raise the interrupt of vector (ISR already set) */
     void (*notify)(VirtIODevice *vdev, uint16_t vector);
     void *transport;
+    /*
+     * One more descriptor the transport's I/O thread polls beside the
+     * queues (-1: none): when it is readable backend_ready runs on that
+     * thread, without the device lock (virtio-blk: io_uring completions).
+     */
+    int backend_fd;
+    void (*backend_ready)(VirtIODevice *vdev);
 };
 
 void virtio_init(VirtIODevice *vdev, const VirtIODeviceClass *vc,
