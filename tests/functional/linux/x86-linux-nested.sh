@@ -17,7 +17,9 @@
 #             same root, reads the file back and powers off through ACPI
 #             (S5) -> qkvm exits 0; each boot writes a line to /dev/hvc0
 #             (virtconsole on virtio-serial-pci, a TCP socket chardev L1's
-#             nc is connected to), and the first boot reads the line L1 sent
+#             nc is connected to) and to /dev/vportNp1 (virtserialport nr=1
+#             named org.qemu.guest_agent.0 in sysfs, a second socket), and
+#             the first boot reads the line L1 sent to each
 #
 # Why nested: this host's own /dev/kvm cannot run a stock kernel (its
 # instruction emulator fails on cmpxchg16b, xrstor, long-mode int3...),
@@ -84,6 +86,7 @@ ROOT_MODS="drivers/virtio/virtio_ring drivers/virtio/virtio
   crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
 LATE_MODS="drivers/char/hw_random/virtio-rng net/core/failover
   drivers/net/net_failover drivers/net/virtio_net drivers/char/virtio_console"
+# (virtio_console drives all of virtio-serial: hvc0 and the vportNpM ports)
 put_mods() {    # put_mods DIR MODULE...: copy the .ko files into DIR
   local dir=$1 m; shift; mkdir -p "$dir"
   for m in "$@"; do
@@ -148,14 +151,30 @@ $(insmod_text /lib/modules/qkvm $LATE_MODS)
 n=\$(head -c 64 /dev/hwrng 2>/dev/null | wc -c)
 echo "QKVM-VIRTIO-RNG bytes=\$n current=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 grep -i virtio /proc/interrupts | sed 's/^/QKVM-IRQ /'
-# virtconsole: the MULTIPORT handshake makes /dev/hvc0 (asynchronously)
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -c /dev/hvc0 ] && break; sleep 1; done
-# (held open on fd 3: the tty's last close would discard typed input)
-if [ -c /dev/hvc0 ] && exec 3<>/dev/hvc0; then
-  echo "QKVM-HVC-LINE boot-\$(cut -d' ' -f1 /proc/uptime)" >&3
-else
-  echo "QKVM-HVC-MISSING"
-fi
+# virtio-serial's ports: the MULTIPORT handshake makes their devices
+# (asynchronously).  port_line TAG FD DEVICE-PATTERN waits for the device,
+# holds it open on descriptor FD (a tty's last close would discard typed
+# input; the line the host sent must still be there when port_got reads
+# it) and writes a line to the host side.  A virtserialport's write waits
+# while its host side is not connected: bounded, so that a missing peer
+# fails the test instead of hanging it
+port_line() {
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    for dev in \$3; do break; done; [ -c "\$dev" ] && break; sleep 1
+  done
+  if ! { [ -c "\$dev" ] && eval "exec \$2<>\$dev"; }; then
+    echo "QKVM-\$1-MISSING"
+  elif ! timeout 20 sh -c "echo QKVM-\$1-LINE boot-\$(cut -d' ' -f1 /proc/uptime) >&\$2"; then
+    echo "QKVM-\$1-WRITE-FAILED \$dev"
+  fi
+}
+port_got() { read -t 20 l <&\$2; echo "QKVM-\$1-GOT \$l"; }
+# the virtconsole (port 0) is /dev/hvc0; the virtserialport (nr=1, the
+# guest agent's) is /dev/vportNp1, its name only in sysfs (the
+# /dev/virtio-ports/NAME link is udev's)
+port_line HVC 3 /dev/hvc0
+port_line VPORT 4 '/dev/vport*p1'
+for f in /sys/class/virtio-ports/*; do echo "QKVM-PORT \${f##*/} name=\$(cat \$f/name)"; done
 # virtio-net-pci on -netdev user: DHCP, then HTTP through slirp's NAT
 ifconfig lo up; ifconfig eth0 up
 if timeout 60 udhcpc -i eth0 -n -q -t 5 -s /bin/dhcp.sh 2>/dev/null; then
@@ -167,8 +186,8 @@ if [ -f /persist ]; then
   echo "QKVM-BLK-READBACK \$(cat /persist)"
   poweroff -f
 fi
-# first boot: the line L1 sent before the port was open arrives now
-read -t 20 l <&3; echo "QKVM-HVC-GOT \$l"
+# first boot: the lines L1 sent before the ports were open arrive now
+port_got HVC 3; port_got VPORT 4
 # hostfwd: L1's client reaches a server in this guest (one connection)
 printf 'HTTP/1.0 200 OK\\r\\n\\r\\nguest-%s\\n' "\$(cat /etc/qkvm-root-id)" |
   timeout 60 nc -l -p 80 >/dev/null && echo "QKVM-HOSTFWD-SERVED"
@@ -209,11 +228,16 @@ mkdir -p /www && echo "page-\$\$-\$(cut -d' ' -f1 /proc/uptime)" > /www/index.ht
 echo "OUTER-PAGE \$(cat /www/index.html)"
 httpd -p 127.0.0.1:8080 -h /www
 t0=\$(cut -d' ' -f1 /proc/uptime)
-# the virtconsole's peer: connect once qkvm listens, send one line, keep
-# stdin open (an EOF would hang up) and collect what the guest writes
-(for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1
-   (echo "QKVM-HVC-IN-\$\$"; sleep 600) | nc 127.0.0.1 4555 > /tmp/hvc.out && break
- done) &
+# a virtio-serial port's peer (port_peer TCP-PORT TAG): connect once qkvm
+# listens, send one line, keep stdin open (an EOF would hang up) and
+# collect what the guest writes in /tmp/TAG.out
+port_peer() {
+  for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1
+    (echo "QKVM-\$2-IN-\$\$"; sleep 600) | nc 127.0.0.1 \$1 > /tmp/\$2.out && break
+  done
+}
+port_peer 4555 HVC &
+port_peer 4556 VPORT &
 # hostfwd: fetch the page the inner guest serves on its port 80
 (for i in \$(seq 90); do sleep 2
    printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 5580 > /tmp/fwd.out 2>/dev/null
@@ -225,10 +249,12 @@ timeout 600 /bin/qkvm-system-x86_64 -m 256 -nodefaults -display none -serial std
   -netdev user,id=n0,hostfwd=tcp:127.0.0.1:5580-:80 -device virtio-net-pci,netdev=n0 \
   -chardev socket,id=vcon,host=127.0.0.1,port=4555,server=on,wait=off \
   -device virtio-serial-pci,id=vs0 \
-  -device virtconsole,chardev=vcon,bus=vs0.0 $EXTRA_ARGS \
+  -device virtconsole,chardev=vcon,bus=vs0.0 \
+  -chardev socket,id=vport,host=127.0.0.1,port=4556,server=on,wait=off \
+  -device virtserialport,chardev=vport,bus=vs0.0,nr=1,name=org.qemu.guest_agent.0 $EXTRA_ARGS \
   -kernel /inner/vmlinux -initrd /inner/inner.cpio.gz -append "console=ttyS0 root=/dev/vda rw panic=-1 quiet"
 echo "QKVM-RC=\$? start=\$t0 end=\$(cut -d' ' -f1 /proc/uptime)"
-sleep 1; sed 's/^/OUTER-HVC /' /tmp/hvc.out
+sleep 1; for p in HVC VPORT; do sed "s/^/OUTER-\$p /" /tmp/\$p.out; done
 echo "OUTER-HOSTFWD \$(grep guest- /tmp/fwd.out)"
 poweroff -f
 INIT
@@ -269,9 +295,16 @@ grep -aq "QKVM-NET-GOT $page" "$B/outer.log" ||
   fail "the inner Linux did not fetch the page ($page) over virtio-net"
 grep -aq "OUTER-HOSTFWD guest-$ROOT_ID" "$B/outer.log" ||
   fail "L1 did not fetch the inner guest's page through hostfwd"
-# one line per boot (the guest reboots once), through the chardev socket
-[ "$(grep -a -c '^OUTER-HVC QKVM-HVC-LINE boot-' "$B/outer.log")" = 2 ] ||
-  fail "the inner Linux's two lines to /dev/hvc0 did not reach the virtconsole chardev"
-grep -aq 'QKVM-HVC-GOT QKVM-HVC-IN-[0-9]' "$B/outer.log" ||
-  fail "the line L1 sent to the virtconsole chardev did not reach /dev/hvc0"
+# each virtio-serial port (check_port TAG DEVICE KIND): one line per boot
+# (the guest reboots once) through the chardev socket, and the line L1 sent
+check_port() {
+  [ "$(grep -a -c "^OUTER-$1 QKVM-$1-LINE boot-" "$B/outer.log")" = 2 ] ||
+    fail "the inner Linux's two lines to $2 did not reach the $3 chardev"
+  grep -aq "QKVM-$1-GOT QKVM-$1-IN-[0-9]" "$B/outer.log" ||
+    fail "the line L1 sent to the $3 chardev did not reach $2"
+}
+check_port HVC /dev/hvc0 virtconsole
+tr -d '\r' < "$B/outer.log" | grep -aqE '^QKVM-PORT vport[0-9]+p1 name=org\.qemu\.guest_agent\.0$' ||
+  fail "the inner Linux has no virtio-serial port 1 named org.qemu.guest_agent.0 in /sys/class/virtio-ports"
+check_port VPORT /dev/vportNp1 virtserialport
 echo PASS
