@@ -651,14 +651,21 @@ def main():
     if not qemu_bin:
         print('(qemu-system-x86_64 not installed: QEMU columns skipped)')
     t0 = time.perf_counter()
-    bench_exits()
-    bench_exit_instructions()
-    bench_virtio_blk()
-    bench_virtio_net()
-    bench_startup()
-    bench_memory()
-    bench_user()
-    bench_sev()
+    sections = [bench_exits, bench_exit_instructions, bench_virtio_blk,
+                bench_virtio_net, bench_startup, bench_memory, bench_user,
+                bench_sev]
+    # BENCH_ONLY=virtio_blk,virtio_net: just those sections
+    only = os.environ.get('BENCH_ONLY')
+    if only:
+        names = {'bench_' + n.strip() for n in only.split(',')}
+        unknown = names - {f.__name__ for f in sections}
+        if unknown:
+            sys.exit('run-bench: BENCH_ONLY: no section %s (sections: %s)'
+                     % (', '.join(sorted(n[6:] for n in unknown)),
+                        ', '.join(f.__name__[6:] for f in sections)))
+        sections = [f for f in sections if f.__name__ in names]
+    for section in sections:
+        section()
     print('\n== goals (not asserted)')
     print('  %-40s %-44s %s' % ('goal', 'measured', 'met?'))
     for g, m, ok in goals:
