@@ -2,7 +2,10 @@
  * -netdev user: user-mode networking through libslirp (the library QEMU
  * uses): DHCP, DNS forwarding and NAT for the guest at 10.0.2.0/24, host
  * 10.0.2.2, DNS 10.0.2.3, first lease 10.0.2.15 (QEMU's defaults), and
- * hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT.
+ * hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT and
+ * guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND (a guest connection to
+ * SERVER:PORT, 10.0.2.4 by default, runs COMMAND with the connection as
+ * its stdin and stdout: libslirp's slirp_add_exec).
  *
  * libslirp is not thread-safe: one thread owns it (poll loop and timers)
  * and every call into it, that thread's or a device's, holds `lock`.
@@ -13,6 +16,7 @@
 #include "net/net.h"
 #include "qemu/error-report.h"
 #include "qemu/timer.h"
+#include "system/seccomp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -315,6 +319,86 @@ bad:
     return false;
 }
 
+/*
+ * "[tcp]:[SERVER]:PORT-DEV" (QEMU's guestfwd syntax): SERVER and PORT
+ * into *server and *port, DEV's start returned; NULL if malformed.
+ * An empty SERVER is 0, which libslirp takes as 10.0.2.4.
+ */
+static const char *parse_guestfwd(const char *spec, struct in_addr *server,
+                                  int *port)
+{
+    const char *p = spec, *colon, *dash;
+    g_autofree char *addr = NULL, *num = NULL;
+    char *end;
+    long v;
+
+    if (g_str_has_prefix(p, "tcp:")) {
+        p += 4;
+    } else if (*p == ':') {
+        p++;
+    } else {
+        return NULL;
+    }
+    colon = strchr(p, ':');
+    if (!colon) {
+        return NULL;
+    }
+    addr = g_strndup(p, colon - p);
+    server->s_addr = 0;
+    if (*addr && !inet_aton(addr, server)) {
+        return NULL;
+    }
+    dash = strchr(colon + 1, '-');
+    if (!dash) {
+        return NULL;
+    }
+    num = g_strndup(colon + 1, dash - colon - 1);
+    v = strtol(num, &end, 10);
+    if (!*num || *end || v < 1 || v > 65535) {
+        return NULL;
+    }
+    *port = v;
+    return dash + 1;
+}
+
+static bool add_guestfwd(SlirpBackend *s, const char *spec, GError **errp)
+{
+    struct in_addr server;
+    int port;
+    const char *dev = parse_guestfwd(spec, &server, &port);
+
+    if (!dev || !*dev) {
+        /* QEMU's wording */
+        error_setg(errp, "Invalid guest forwarding rule '%s'", spec);
+        return false;
+    }
+    if (!g_str_has_prefix(dev, "cmd:")) {
+        error_setg(errp, "guest forwarding device '%s' is not supported "
+                   "(only cmd:COMMAND)", dev);
+        return false;
+    }
+    if (!dev[4]) {
+        error_setg(errp, "Invalid guest forwarding rule '%s'", spec);
+        return false;
+    }
+    /*
+     * libslirp makes a socket pair and starts the command when the guest
+     * connects: under -sandbox neither is on the allow-list, and the
+     * filter would kill the VMM at the guest's first connection.
+     */
+    if (sandbox_requested()) {
+        error_setg(errp, "guest forwarding rule '%s': cmd: cannot run "
+                   "under -sandbox on (no process can be started)", spec);
+        return false;
+    }
+    if (slirp_add_exec(s->slirp, dev + 4, &server, port) < 0) {
+        error_setg(errp, "Conflicting/invalid host:port in guest "
+                   "forwarding rule '%s'", spec);
+        return false;
+    }
+    return true;
+}
+
 bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
                    GError **errp)
 {
@@ -361,11 +445,17 @@ bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
         error_setg(errp, "-netdev user: libslirp failed to start");
         return false;
     }
-    /* hostfwd may be given more than once: every occurrence counts */
+    /* hostfwd and guestfwd may be given more than once: each counts */
     for (size_t i = 0; i < opts->nr; i++) {
-        if (strcmp(opts->opts[i].name, "hostfwd") == 0) {
+        const char *name = opts->opts[i].name, *value = opts->opts[i].value;
+        if (strcmp(name, "hostfwd") == 0) {
             opts->opts[i].used = true;
-            if (!add_hostfwd(s, opts->opts[i].value, errp)) {
+            if (!add_hostfwd(s, value, errp)) {
+                return false;
+            }
+        } else if (strcmp(name, "guestfwd") == 0) {
+            opts->opts[i].used = true;
+            if (!add_guestfwd(s, value, errp)) {
                 return false;
             }
         }
