@@ -3,7 +3,8 @@
  * 5.1: configuration (MAC, link up), an ARP request to the slirp gateway
  * 10.0.2.2 answered on the receive queue, hostfwd (a host connection
  * makes slirp look for the guest), guestfwd=...-cmd: (a guest TCP
- * connection runs the command, whose output it receives), a transmit
+ * connection runs the command, whose output it receives) and
+ * guestfwd=...-tcp: (relayed both ways to a host listener), a transmit
  * buffer without header
  * breaking the device, -netdev tap both ways through a TAP interface
  * the test watches with a packet socket (root only), and mergeable
@@ -384,20 +385,23 @@ static uint32_t get_be32(const uint8_t *p)
     return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
 }
 
-/* A TCP segment without data from 10.0.2.15:GUEST_PORT to
- * fwd_ip:FWD_PORT, through the gateway's Ethernet address. */
+/* A TCP segment carrying data (NULL: none) from 10.0.2.15:GUEST_PORT
+ * to fwd_ip:FWD_PORT, through the gateway's Ethernet address. */
 static void net_send_tcp(Net *n, const uint8_t *gw_mac, uint8_t flags,
-                         uint32_t seq, uint32_t ack)
+                         uint32_t seq, uint32_t ack, const char *data)
 {
-    uint8_t f[HDR + 14 + 20 + 20] = { 0 }, pseudo[12 + 20];
+    size_t dlen = data ? strlen(data) : 0;
+    uint8_t f[HDR + 14 + 20 + 20 + 64] = { 0 }, pseudo[12 + 20 + 64];
     uint8_t *e = f + HDR, *ip = e + 14, *tcp = ip + 20;
     uint16_t c;
+
+    g_assert_cmpuint(dlen, <=, 64);
 
     memcpy(e, gw_mac, 6);
     memcpy(e + 6, guest_mac, 6);
     e[12] = 0x08; e[13] = 0x00;
     ip[0] = 0x45;
-    ip[3] = 40;                                 /* total length */
+    ip[3] = 40 + dlen;                          /* total length */
     ip[8] = 64; ip[9] = 6;                      /* TTL, TCP */
     memcpy(ip + 12, my_ip, 4);
     memcpy(ip + 16, fwd_ip, 4);
@@ -412,11 +416,12 @@ static void net_send_tcp(Net *n, const uint8_t *gw_mac, uint8_t flags,
     put_be16(tcp + 14, 0xffff);                 /* window */
     /* RFC 793 3.1: the checksum covers a pseudo header */
     memcpy(pseudo, ip + 12, 8);
-    pseudo[8] = 0; pseudo[9] = 6; pseudo[10] = 0; pseudo[11] = 20;
-    memcpy(pseudo + 12, tcp, 20);
-    c = inet_csum(pseudo, sizeof(pseudo));
+    memcpy(tcp + 20, data, dlen);
+    pseudo[8] = 0; pseudo[9] = 6; pseudo[10] = 0; pseudo[11] = 20 + dlen;
+    memcpy(pseudo + 12, tcp, 20 + dlen);
+    c = inet_csum(pseudo, 12 + 20 + dlen);
     tcp[16] = c >> 8; tcp[17] = c & 0xff;
-    net_send(n, f, sizeof(f));
+    net_send(n, f, HDR + 14 + 40 + dlen);
 }
 
 /* The next received TCP segment from fwd_ip:FWD_PORT to the guest's
@@ -435,6 +440,42 @@ static size_t net_receive_fwd_tcp(Net *n, uint8_t *frame, size_t *len)
     }
 }
 
+/* The guest connects to fwd_ip:FWD_PORT: SYN, slirp's SYN-ACK, ACK.
+ * The guest's and slirp's next sequence numbers. */
+static void guestfwd_connect(Net *n, const uint8_t *gw_mac, uint32_t *seq,
+                             uint32_t *server_seq)
+{
+    uint8_t frame[RX_BUF];
+    size_t len, off;
+    uint32_t isn = 1000;
+
+    net_send_tcp(n, gw_mac, 0x02, isn, 0, NULL);          /* SYN */
+    off = net_receive_fwd_tcp(n, frame, &len);
+    g_assert_cmphex(frame[off + 13] & 0x17, ==, 0x12);    /* SYN-ACK */
+    g_assert_cmpuint(get_be32(frame + off + 8), ==, isn + 1);
+    *seq = isn + 1;
+    *server_seq = get_be32(frame + off + 4) + 1;
+    net_send_tcp(n, gw_mac, 0x10, *seq, *server_seq, NULL);   /* ACK */
+}
+
+/* The next segment with data from fwd_ip:FWD_PORT carries `want`, in
+ * sequence, with no reset before it. */
+static void guestfwd_expect_data(Net *n, uint32_t server_seq,
+                                 const char *want)
+{
+    uint8_t frame[RX_BUF];
+    size_t len, off, hlen;
+
+    do {
+        off = net_receive_fwd_tcp(n, frame, &len);
+        g_assert_cmphex(frame[off + 13] & 0x04, ==, 0);   /* no RST */
+        hlen = (frame[off + 12] >> 4) * 4;
+    } while (len == off + hlen);                          /* no data yet */
+    g_assert_cmpuint(get_be32(frame + off + 4), ==, server_seq);
+    g_assert_cmpmem(frame + off + hlen, len - off - hlen,
+                    want, strlen(want));
+}
+
 /*
  * guestfwd=tcp:10.0.2.100:4321-cmd:echo ...: a guest connection to
  * 10.0.2.100:4321 is accepted by slirp (SYN-ACK) and carries what the
@@ -442,29 +483,60 @@ static size_t net_receive_fwd_tcp(Net *n, uint8_t *frame, size_t *len)
  */
 static void test_guestfwd_cmd(void)
 {
-    static const char want[] = "guestfwd-cmd-ok\n";
     Net n;
-    uint8_t gw_mac[6], frame[RX_BUF];
-    size_t len, off, hlen;
-    uint32_t isn = 1000, server_isn;
+    uint8_t gw_mac[6];
+    uint32_t seq, server_seq;
 
     net_start_netdev(&n, "'user,id=n0,guestfwd=tcp:10.0.2.100:4321-"
                      "cmd:echo guestfwd-cmd-ok'");
     net_resolve_gateway(&n, gw_mac);
-    net_send_tcp(&n, gw_mac, 0x02, isn, 0);               /* SYN */
-    off = net_receive_fwd_tcp(&n, frame, &len);
-    g_assert_cmphex(frame[off + 13] & 0x17, ==, 0x12);    /* SYN-ACK */
-    g_assert_cmpuint(get_be32(frame + off + 8), ==, isn + 1);
-    server_isn = get_be32(frame + off + 4);
-    net_send_tcp(&n, gw_mac, 0x10, isn + 1, server_isn + 1); /* ACK */
-    do {
-        off = net_receive_fwd_tcp(&n, frame, &len);
-        g_assert_cmphex(frame[off + 13] & 0x04, ==, 0);   /* no RST */
-        hlen = (frame[off + 12] >> 4) * 4;
-    } while (len == off + hlen);                          /* no data yet */
-    g_assert_cmpuint(get_be32(frame + off + 4), ==, server_isn + 1);
-    g_assert_cmpmem(frame + off + hlen, len - off - hlen,
-                    want, strlen(want));
+    guestfwd_connect(&n, gw_mac, &seq, &server_seq);
+    guestfwd_expect_data(&n, server_seq, "guestfwd-cmd-ok\n");
+    qtest_quit(n.s);
+}
+
+/*
+ * guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:P: the VMM connects to
+ * our listener at start-up (as QEMU's chardev does); what we write
+ * reaches the guest's connection, and what the guest sends reaches us.
+ */
+static void test_guestfwd_tcp(void)
+{
+    Net n;
+    int l = socket(AF_INET, SOCK_STREAM, 0), c;
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    uint8_t gw_mac[6];
+    uint32_t seq, server_seq;
+    char got[32] = { 0 };
+    size_t have = 0;
+    g_autofree char *netdev = NULL;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(l, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+    g_assert_cmpint(getsockname(l, (struct sockaddr *)&a, &alen), ==, 0);
+    g_assert_cmpint(listen(l, 1), ==, 0);
+    netdev = g_strdup_printf("user,id=n0,guestfwd=tcp:10.0.2.100:4321-"
+                             "tcp:127.0.0.1:%u", ntohs(a.sin_port));
+    net_start_netdev(&n, netdev);
+    c = accept(l, NULL, NULL);              /* made during start-up */
+    g_assert_cmpint(c, >=, 0);
+    net_resolve_gateway(&n, gw_mac);
+    guestfwd_connect(&n, gw_mac, &seq, &server_seq);
+    g_assert_cmpint(write(c, "from-host\n", 10), ==, 10);
+    guestfwd_expect_data(&n, server_seq, "from-host\n");
+    net_send_tcp(&n, gw_mac, 0x18, seq, server_seq + 10, "from-guest");
+    while (have < 10) {
+        struct pollfd p = { .fd = c, .events = POLLIN };
+        ssize_t r;
+        g_assert_cmpint(poll(&p, 1, WAIT_MS), ==, 1);
+        r = read(c, got + have, sizeof(got) - 1 - have);
+        g_assert_cmpint(r, >, 0);
+        have += r;
+    }
+    g_assert_cmpstr(got, ==, "from-guest");
+    close(c);
+    close(l);
     qtest_quit(n.s);
 }
 
@@ -483,6 +555,10 @@ static void test_guestfwd_errors(void)
           "Conflicting/invalid host:port in guest forwarding rule" },
         { "tcp:192.168.7.1:5-cmd:cat",
           "Conflicting/invalid host:port in guest forwarding rule" },
+        /* nothing listens on loopback port 1 (tcpmux) on a test host */
+        { "tcp:10.0.2.100:5-tcp:127.0.0.1:1", "Failed to connect to" },
+        { "tcp:10.0.2.100:5-udp:127.0.0.1:9",
+          "guest forwarding device 'udp:127.0.0.1:9' is not supported" },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -865,6 +941,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/arp-gateway", test_arp_gateway);
     g_test_add_func("/virtio-net/hostfwd", test_hostfwd);
     g_test_add_func("/virtio-net/guestfwd/cmd", test_guestfwd_cmd);
+    g_test_add_func("/virtio-net/guestfwd/tcp", test_guestfwd_tcp);
     g_test_add_func("/virtio-net/guestfwd/errors", test_guestfwd_errors);
     g_test_add_func("/virtio-net/tx-without-header", test_tx_without_header);
     g_test_add_func("/virtio-net/rx-buffer-without-header",
