@@ -2,7 +2,13 @@
  * -netdev user: user-mode networking through libslirp (the library QEMU
  * uses): DHCP, DNS forwarding and NAT for the guest at 10.0.2.0/24, host
  * 10.0.2.2, DNS 10.0.2.3, first lease 10.0.2.15 (QEMU's defaults), and
- * hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT.
+ * hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT and
+ * guestfwd=[tcp]:[SERVER]:PORT-cmd:COMMAND (a guest connection to
+ * SERVER:PORT, 10.0.2.4 by default, runs COMMAND with the connection as
+ * its stdin and stdout: libslirp's slirp_add_exec) or
+ * guestfwd=[tcp]:[SERVER]:PORT-tcp:HOST:HPORT (a host TCP connection made
+ * at start-up, as QEMU's chardev is, relayed to the guest's connection to
+ * SERVER:PORT: slirp_add_guestfwd).
  *
  * libslirp is not thread-safe: one thread owns it (poll loop and timers)
  * and every call into it, that thread's or a device's, holds `lock`.
@@ -13,8 +19,10 @@
 #include "net/net.h"
 #include "qemu/error-report.h"
 #include "qemu/timer.h"
+#include "system/seccomp.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
@@ -39,7 +47,16 @@ typedef struct SlirpBackend {
     GPtrArray *timers;          /* SlirpTimer */
     GArray *pollfds;            /* struct pollfd, rebuilt per iteration */
     GThread *thread;
+    GPtrArray *guestfwds;       /* GuestFwd: guestfwd=...-tcp:HOST:PORT */
 } SlirpBackend;
+
+/* One guestfwd to a host TCP connection. */
+typedef struct GuestFwd {
+    struct in_addr server;      /* the guest's side: SERVER:PORT */
+    int port;
+    int fd;                     /* the host connection; -1 once closed */
+    int poll_idx;               /* in pollfds this iteration, or -1 */
+} GuestFwd;
 
 static int64_t now_ns(void)
 {
@@ -157,6 +174,72 @@ static int get_revents(int idx, void *opaque)
            (r & POLLHUP ? SLIRP_POLL_HUP : 0);
 }
 
+/*
+ * Host to guest: read a host connection only while slirp has a guest
+ * connection to that SERVER:PORT with room in its buffer (before the
+ * guest connects, the host's bytes wait in the kernel).
+ */
+static void guestfwd_fill(SlirpBackend *s)
+{
+    for (guint i = 0; i < s->guestfwds->len; i++) {
+        GuestFwd *g = g_ptr_array_index(s->guestfwds, i);
+        g->poll_idx = -1;
+        if (g->fd >= 0 &&
+            slirp_socket_can_recv(s->slirp, g->server, g->port) > 0) {
+            g->poll_idx = add_poll(g->fd, SLIRP_POLL_IN, s);
+        }
+    }
+}
+
+static void guestfwd_relay(SlirpBackend *s)
+{
+    uint8_t buf[4096];
+
+    for (guint i = 0; i < s->guestfwds->len; i++) {
+        GuestFwd *g = g_ptr_array_index(s->guestfwds, i);
+        size_t room;
+        ssize_t n;
+
+        if (g->poll_idx < 0 ||
+            !g_array_index(s->pollfds, struct pollfd, g->poll_idx).revents) {
+            continue;
+        }
+        room = slirp_socket_can_recv(s->slirp, g->server, g->port);
+        n = read(g->fd, buf, MIN(room, sizeof(buf)));
+        if (n > 0) {
+            slirp_socket_recv(s->slirp, g->server, g->port, buf, n);
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            /* the host closed it: as a closed chardev, no more data */
+            close(g->fd);
+            g->fd = -1;
+        }
+    }
+}
+
+/*
+ * Guest to host (slirp's write_cb, on the slirp thread, lock held).
+ * libslirp takes every byte as sent whatever this returns, so it writes
+ * them all, blocking: a host peer that stops reading stalls the network
+ * (as QEMU's chardev write does).
+ */
+static ssize_t guestfwd_write(const void *buf, size_t len, void *opaque)
+{
+    GuestFwd *g = opaque;
+    size_t done = 0;
+
+    while (g->fd >= 0 && done < len) {
+        ssize_t n = write(g->fd, (const uint8_t *)buf + done, len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        done += n;
+    }
+    return done;
+}
+
 static gpointer slirp_thread(gpointer opaque)
 {
     SlirpBackend *s = opaque;
@@ -200,6 +283,7 @@ static gpointer slirp_thread(gpointer opaque)
         g_array_set_size(s->pollfds, 0);
         g_array_append_val(s->pollfds, wakep);
         slirp_pollfds_fill(s->slirp, &timeout, add_poll, s);
+        guestfwd_fill(s);
         g_mutex_unlock(&s->lock);
 
         ret = poll((struct pollfd *)s->pollfds->data, s->pollfds->len,
@@ -215,6 +299,9 @@ static gpointer slirp_thread(gpointer opaque)
             }
         }
         g_mutex_lock(&s->lock);
+        if (ret > 0) {
+            guestfwd_relay(s);
+        }
         slirp_pollfds_poll(s->slirp, ret < 0, get_revents, s);
         g_mutex_unlock(&s->lock);
     }
@@ -315,6 +402,154 @@ bad:
     return false;
 }
 
+/*
+ * "[tcp]:[SERVER]:PORT-DEV" (QEMU's guestfwd syntax): SERVER and PORT
+ * into *server and *port, DEV's start returned; NULL if malformed.
+ * An empty SERVER is 0, which libslirp takes as 10.0.2.4.
+ */
+static const char *parse_guestfwd(const char *spec, struct in_addr *server,
+                                  int *port)
+{
+    const char *p = spec, *colon, *dash;
+    g_autofree char *addr = NULL, *num = NULL;
+    char *end;
+    long v;
+
+    if (g_str_has_prefix(p, "tcp:")) {
+        p += 4;
+    } else if (*p == ':') {
+        p++;
+    } else {
+        return NULL;
+    }
+    colon = strchr(p, ':');
+    if (!colon) {
+        return NULL;
+    }
+    addr = g_strndup(p, colon - p);
+    server->s_addr = 0;
+    if (*addr && !inet_aton(addr, server)) {
+        return NULL;
+    }
+    dash = strchr(colon + 1, '-');
+    if (!dash) {
+        return NULL;
+    }
+    num = g_strndup(colon + 1, dash - colon - 1);
+    v = strtol(num, &end, 10);
+    if (!*num || *end || v < 1 || v > 65535) {
+        return NULL;
+    }
+    *port = v;
+    return dash + 1;
+}
+
+/* A connected TCP socket to "HOST:PORT"; -1 and errp if none. */
+static int tcp_connect(const char *hostport, GError **errp)
+{
+    const char *colon = strrchr(hostport, ':');
+    g_autofree char *host = NULL;
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+    int fd = -1, rc, err = 0;
+
+    if (!colon || colon == hostport || !colon[1]) {
+        error_setg(errp, "guest forwarding device 'tcp:%s': "
+                   "HOST:PORT expected", hostport);
+        return -1;
+    }
+    host = g_strndup(hostport, colon - hostport);
+    rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc) {
+        error_setg(errp, "address resolution failed for %s: %s",
+                   hostport, gai_strerror(rc));
+        return -1;
+    }
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        /* QEMU's chardev wording */
+        error_setg(errp, "Failed to connect to '%s': %s", hostport,
+                   g_strerror(err ? err : errno));
+    }
+    return fd;
+}
+
+static bool add_guestfwd_tcp(SlirpBackend *s, const char *spec,
+                             const char *hostport, struct in_addr server,
+                             int port, GError **errp)
+{
+    GuestFwd *g = g_new0(GuestFwd, 1);
+
+    g->fd = tcp_connect(hostport, errp);
+    if (g->fd < 0) {
+        g_free(g);
+        return false;
+    }
+    g->server = server;
+    g->port = port;
+    g->poll_idx = -1;
+    /* fills in g->server when left out (10.0.2.4) */
+    if (slirp_add_guestfwd(s->slirp, guestfwd_write, g, &g->server,
+                           port) < 0) {
+        error_setg(errp, "Conflicting/invalid host:port in guest "
+                   "forwarding rule '%s'", spec);
+        close(g->fd);
+        g_free(g);
+        return false;
+    }
+    g_ptr_array_add(s->guestfwds, g);
+    return true;
+}
+
+static bool add_guestfwd(SlirpBackend *s, const char *spec, GError **errp)
+{
+    struct in_addr server;
+    int port;
+    const char *dev = parse_guestfwd(spec, &server, &port);
+
+    if (!dev || !*dev) {
+        /* QEMU's wording */
+        error_setg(errp, "Invalid guest forwarding rule '%s'", spec);
+        return false;
+    }
+    if (g_str_has_prefix(dev, "tcp:")) {
+        return add_guestfwd_tcp(s, spec, dev + 4, server, port, errp);
+    }
+    if (!g_str_has_prefix(dev, "cmd:")) {
+        error_setg(errp, "guest forwarding device '%s' is not supported "
+                   "(only cmd:COMMAND and tcp:HOST:PORT)", dev);
+        return false;
+    }
+    if (!dev[4]) {
+        error_setg(errp, "Invalid guest forwarding rule '%s'", spec);
+        return false;
+    }
+    /*
+     * libslirp makes a socket pair and starts the command when the guest
+     * connects: under -sandbox neither is on the allow-list, and the
+     * filter would kill the VMM at the guest's first connection.
+     */
+    if (sandbox_requested()) {
+        error_setg(errp, "guest forwarding rule '%s': cmd: cannot run "
+                   "under -sandbox on (no process can be started)", spec);
+        return false;
+    }
+    if (slirp_add_exec(s->slirp, dev + 4, &server, port) < 0) {
+        error_setg(errp, "Conflicting/invalid host:port in guest "
+                   "forwarding rule '%s'", spec);
+        return false;
+    }
+    return true;
+}
+
 bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
                    GError **errp)
 {
@@ -329,6 +564,7 @@ bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
     g_mutex_init(&s->lock);
     s->timers = g_ptr_array_new();
     s->pollfds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+    s->guestfwds = g_ptr_array_new();
     /* QEMU's defaults */
     cfg.in_enabled = true;
     inet_aton("10.0.2.0", &cfg.vnetwork);
@@ -361,11 +597,17 @@ bool net_init_user(MachineState *ms, QemuOpts *opts, const char *id,
         error_setg(errp, "-netdev user: libslirp failed to start");
         return false;
     }
-    /* hostfwd may be given more than once: every occurrence counts */
+    /* hostfwd and guestfwd may be given more than once: each counts */
     for (size_t i = 0; i < opts->nr; i++) {
-        if (strcmp(opts->opts[i].name, "hostfwd") == 0) {
+        const char *name = opts->opts[i].name, *value = opts->opts[i].value;
+        if (strcmp(name, "hostfwd") == 0) {
             opts->opts[i].used = true;
-            if (!add_hostfwd(s, opts->opts[i].value, errp)) {
+            if (!add_hostfwd(s, value, errp)) {
+                return false;
+            }
+        } else if (strcmp(name, "guestfwd") == 0) {
+            opts->opts[i].used = true;
+            if (!add_guestfwd(s, value, errp)) {
                 return false;
             }
         }

@@ -22,10 +22,16 @@
 #include <string.h>
 
 static bool sandbox_on;
+static bool sandbox_wanted;     /* the last -sandbox said on */
 
 bool sandbox_active(void)
 {
     return sandbox_on;
+}
+
+bool sandbox_requested(void)
+{
+    return sandbox_wanted;
 }
 
 static bool parse_allow_deny(QemuOpts *opts, const char *key, bool def,
@@ -71,6 +77,7 @@ bool sandbox_parse(const char *arg, SandboxConfig *cfg, GError **errp)
         error_setg(errp, "seccomp support is disabled");
         return false;
     }
+    sandbox_wanted = cfg->enabled;
     return true;
 }
 

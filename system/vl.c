@@ -598,7 +598,7 @@ static const QEMUOption qemu_options[] = {
     { "chardev", "backend,id=id[,path=p][,append=on]", "character device: null, stdio, file, pty", opt_chardev },
     { "device", "driver[,prop=value...]", "add a device ('-device help' lists them)", opt_device },
     { "blockdev", "driver=file|raw,node-name=N[,filename=F][,file=N][,read-only=on]...", "add a block node (raw images only)", opt_blockdev },
-    { "netdev", "user|tap,id=ID[,hostfwd=...][,ifname=NAME][,fd=N][,script=no]...", "add a network backend: user (libslirp), tap", opt_netdev },
+    { "netdev", "user|tap,id=ID[,hostfwd=...][,guestfwd=...][,ifname=NAME][,fd=N][,script=no]...", "add a network backend: user (libslirp), tap", opt_netdev },
     { "drive", "file=F[,if=virtio|none|pflash][,format=raw][,id=D][,unit=0|1][,readonly=on][,cache=none|writeback]...", "add a drive (raw images only): a block node (if=none), with a virtio-blk-pci (if=virtio), or firmware flash (if=pflash: unit 0 ends at 4 GiB, unit 1 below it)", opt_drive },
     { "name", "[guest=]name[,debug-threads=on]", "name of the guest", opt_name },
     { "S", NULL, "do not start vCPUs at start-up", opt_S },

@@ -29,6 +29,13 @@ bool sandbox_supported(void);
  */
 bool sandbox_install(const SandboxConfig *cfg, GError **errp);
 
+/*
+ * Whether the command line asked for -sandbox on (known once options are
+ * parsed, before any device or backend is made: what start-up sets up
+ * must not need calls the filter will forbid).
+ */
+bool sandbox_requested(void);
+
 /* Whether sandbox_install() succeeded in this process. */
 bool sandbox_active(void);
 

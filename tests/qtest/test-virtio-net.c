@@ -2,7 +2,10 @@
  * virtio-net-pci on -netdev user (libslirp), Virtual I/O Device spec 1.2,
  * 5.1: configuration (MAC, link up), an ARP request to the slirp gateway
  * 10.0.2.2 answered on the receive queue, hostfwd (a host connection
- * makes slirp look for the guest), a transmit buffer without header
+ * makes slirp look for the guest), guestfwd=...-cmd: (a guest TCP
+ * connection runs the command, whose output it receives) and
+ * guestfwd=...-tcp: (relayed both ways to a host listener), a transmit
+ * buffer without header
  * breaking the device, -netdev tap both ways through a TAP interface
  * the test watches with a packet socket (root only), and mergeable
  * receive buffers (5.1.6.4): a slirp echo reply spread over several.
@@ -355,6 +358,219 @@ static void test_hostfwd(void)
     }
     close(c);
     qtest_quit(n.s);
+}
+
+#define FWD_PORT   4321
+#define GUEST_PORT 40000
+static const uint8_t fwd_ip[4] = { 10, 0, 2, 100 };
+
+/* network byte order (bswap.h has little-endian helpers only) */
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = v >> 8; p[1] = v;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    put_be16(p, v >> 16); put_be16(p + 2, v);
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+    return p[0] << 8 | p[1];
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+/* A TCP segment carrying data (NULL: none) from 10.0.2.15:GUEST_PORT
+ * to fwd_ip:FWD_PORT, through the gateway's Ethernet address. */
+static void net_send_tcp(Net *n, const uint8_t *gw_mac, uint8_t flags,
+                         uint32_t seq, uint32_t ack, const char *data)
+{
+    size_t dlen = data ? strlen(data) : 0;
+    uint8_t f[HDR + 14 + 20 + 20 + 64] = { 0 }, pseudo[12 + 20 + 64];
+    uint8_t *e = f + HDR, *ip = e + 14, *tcp = ip + 20;
+    uint16_t c;
+
+    g_assert_cmpuint(dlen, <=, 64);
+
+    memcpy(e, gw_mac, 6);
+    memcpy(e + 6, guest_mac, 6);
+    e[12] = 0x08; e[13] = 0x00;
+    ip[0] = 0x45;
+    ip[3] = 40 + dlen;                          /* total length */
+    ip[8] = 64; ip[9] = 6;                      /* TTL, TCP */
+    memcpy(ip + 12, my_ip, 4);
+    memcpy(ip + 16, fwd_ip, 4);
+    c = inet_csum(ip, 20);
+    ip[10] = c >> 8; ip[11] = c & 0xff;
+    put_be16(tcp, GUEST_PORT);
+    put_be16(tcp + 2, FWD_PORT);
+    put_be32(tcp + 4, seq);
+    put_be32(tcp + 8, ack);
+    tcp[12] = 5 << 4;                           /* 20-byte header */
+    tcp[13] = flags;
+    put_be16(tcp + 14, 0xffff);                 /* window */
+    /* RFC 793 3.1: the checksum covers a pseudo header */
+    memcpy(pseudo, ip + 12, 8);
+    memcpy(tcp + 20, data, dlen);
+    pseudo[8] = 0; pseudo[9] = 6; pseudo[10] = 0; pseudo[11] = 20 + dlen;
+    memcpy(pseudo + 12, tcp, 20 + dlen);
+    c = inet_csum(pseudo, 12 + 20 + dlen);
+    tcp[16] = c >> 8; tcp[17] = c & 0xff;
+    net_send(n, f, HDR + 14 + 40 + dlen);
+}
+
+/* The next received TCP segment from fwd_ip:FWD_PORT to the guest's
+ * port (other frames skipped): its TCP header's offset in frame. */
+static size_t net_receive_fwd_tcp(Net *n, uint8_t *frame, size_t *len)
+{
+    for (;;) {
+        *len = net_receive(n, frame);
+        if (*len >= 14 + 40 && (frame[12] << 8 | frame[13]) == 0x0800 &&
+            frame[14 + 9] == 6 && memcmp(frame + 14 + 12, fwd_ip, 4) == 0) {
+            size_t off = 14 + (frame[14] & 0xf) * 4;
+            g_assert_cmpuint(get_be16(frame + off), ==, FWD_PORT);
+            g_assert_cmpuint(get_be16(frame + off + 2), ==, GUEST_PORT);
+            return off;
+        }
+    }
+}
+
+/* The guest connects to fwd_ip:FWD_PORT: SYN, slirp's SYN-ACK, ACK.
+ * The guest's and slirp's next sequence numbers. */
+static void guestfwd_connect(Net *n, const uint8_t *gw_mac, uint32_t *seq,
+                             uint32_t *server_seq)
+{
+    uint8_t frame[RX_BUF];
+    size_t len, off;
+    uint32_t isn = 1000;
+
+    net_send_tcp(n, gw_mac, 0x02, isn, 0, NULL);          /* SYN */
+    off = net_receive_fwd_tcp(n, frame, &len);
+    g_assert_cmphex(frame[off + 13] & 0x17, ==, 0x12);    /* SYN-ACK */
+    g_assert_cmpuint(get_be32(frame + off + 8), ==, isn + 1);
+    *seq = isn + 1;
+    *server_seq = get_be32(frame + off + 4) + 1;
+    net_send_tcp(n, gw_mac, 0x10, *seq, *server_seq, NULL);   /* ACK */
+}
+
+/* The next segment with data from fwd_ip:FWD_PORT carries `want`, in
+ * sequence, with no reset before it. */
+static void guestfwd_expect_data(Net *n, uint32_t server_seq,
+                                 const char *want)
+{
+    uint8_t frame[RX_BUF];
+    size_t len, off, hlen;
+
+    do {
+        off = net_receive_fwd_tcp(n, frame, &len);
+        g_assert_cmphex(frame[off + 13] & 0x04, ==, 0);   /* no RST */
+        hlen = (frame[off + 12] >> 4) * 4;
+    } while (len == off + hlen);                          /* no data yet */
+    g_assert_cmpuint(get_be32(frame + off + 4), ==, server_seq);
+    g_assert_cmpmem(frame + off + hlen, len - off - hlen,
+                    want, strlen(want));
+}
+
+/*
+ * guestfwd=tcp:10.0.2.100:4321-cmd:echo ...: a guest connection to
+ * 10.0.2.100:4321 is accepted by slirp (SYN-ACK) and carries what the
+ * command writes to its stdout.
+ */
+static void test_guestfwd_cmd(void)
+{
+    Net n;
+    uint8_t gw_mac[6];
+    uint32_t seq, server_seq;
+
+    net_start_netdev(&n, "'user,id=n0,guestfwd=tcp:10.0.2.100:4321-"
+                     "cmd:echo guestfwd-cmd-ok'");
+    net_resolve_gateway(&n, gw_mac);
+    guestfwd_connect(&n, gw_mac, &seq, &server_seq);
+    guestfwd_expect_data(&n, server_seq, "guestfwd-cmd-ok\n");
+    qtest_quit(n.s);
+}
+
+/*
+ * guestfwd=tcp:10.0.2.100:4321-tcp:127.0.0.1:P: the VMM connects to
+ * our listener at start-up (as QEMU's chardev does); what we write
+ * reaches the guest's connection, and what the guest sends reaches us.
+ */
+static void test_guestfwd_tcp(void)
+{
+    Net n;
+    int l = socket(AF_INET, SOCK_STREAM, 0), c;
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    uint8_t gw_mac[6];
+    uint32_t seq, server_seq;
+    char got[32] = { 0 };
+    size_t have = 0;
+    g_autofree char *netdev = NULL;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(l, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+    g_assert_cmpint(getsockname(l, (struct sockaddr *)&a, &alen), ==, 0);
+    g_assert_cmpint(listen(l, 1), ==, 0);
+    netdev = g_strdup_printf("user,id=n0,guestfwd=tcp:10.0.2.100:4321-"
+                             "tcp:127.0.0.1:%u", ntohs(a.sin_port));
+    net_start_netdev(&n, netdev);
+    c = accept(l, NULL, NULL);              /* made during start-up */
+    g_assert_cmpint(c, >=, 0);
+    net_resolve_gateway(&n, gw_mac);
+    guestfwd_connect(&n, gw_mac, &seq, &server_seq);
+    g_assert_cmpint(write(c, "from-host\n", 10), ==, 10);
+    guestfwd_expect_data(&n, server_seq, "from-host\n");
+    net_send_tcp(&n, gw_mac, 0x18, seq, server_seq + 10, "from-guest");
+    while (have < 10) {
+        struct pollfd p = { .fd = c, .events = POLLIN };
+        ssize_t r;
+        g_assert_cmpint(poll(&p, 1, WAIT_MS), ==, 1);
+        r = read(c, got + have, sizeof(got) - 1 - have);
+        g_assert_cmpint(r, >, 0);
+        have += r;
+    }
+    g_assert_cmpstr(got, ==, "from-guest");
+    close(c);
+    close(l);
+    qtest_quit(n.s);
+}
+
+/* Malformed or refused rules stop start-up with QEMU's messages. */
+static void test_guestfwd_errors(void)
+{
+    static const struct {
+        const char *rule, *msg;
+    } cases[] = {
+        { "udp:10.0.2.100:5-cmd:cat", "Invalid guest forwarding rule" },
+        { "tcp:10.0.2.100:0-cmd:cat", "Invalid guest forwarding rule" },
+        { "tcp:10.0.2.100:5", "Invalid guest forwarding rule" },
+        { "tcp:10.0.2.100:5-cmd:", "Invalid guest forwarding rule" },
+        /* the gateway itself, and outside 10.0.2.0/24 (libslirp) */
+        { "tcp:10.0.2.2:5-cmd:cat",
+          "Conflicting/invalid host:port in guest forwarding rule" },
+        { "tcp:192.168.7.1:5-cmd:cat",
+          "Conflicting/invalid host:port in guest forwarding rule" },
+        /* nothing listens on loopback port 1 (tcpmux) on a test host */
+        { "tcp:10.0.2.100:5-tcp:127.0.0.1:1", "Failed to connect to" },
+        { "tcp:10.0.2.100:5-udp:127.0.0.1:9",
+          "guest forwarding device 'udp:127.0.0.1:9' is not supported" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *args = g_strdup_printf(
+            "-netdev user,id=n0,guestfwd=%s", cases[i].rule);
+        qtest_expect_startup_error(args, cases[i].msg);
+    }
+    /* the filter would kill the VMM at the guest's connection */
+    qtest_expect_startup_error(
+        "-sandbox on,spawn=deny -netdev user,id=n0,"
+        "guestfwd=:10.0.2.100:5-cmd:cat",
+        "cmd: cannot run under -sandbox on");
 }
 
 /* 5.1.6.3.1: a receive buffer shorter than the header breaks the
@@ -724,6 +940,9 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/config", test_config);
     g_test_add_func("/virtio-net/arp-gateway", test_arp_gateway);
     g_test_add_func("/virtio-net/hostfwd", test_hostfwd);
+    g_test_add_func("/virtio-net/guestfwd/cmd", test_guestfwd_cmd);
+    g_test_add_func("/virtio-net/guestfwd/tcp", test_guestfwd_tcp);
+    g_test_add_func("/virtio-net/guestfwd/errors", test_guestfwd_errors);
     g_test_add_func("/virtio-net/tx-without-header", test_tx_without_header);
     g_test_add_func("/virtio-net/rx-buffer-without-header",
                     test_rx_buffer_without_header);
