@@ -1,6 +1,6 @@
 /*
  * See fuzz-machine.h.  The steps are those of system/vl.c's main() for
- * "-accel qtest -nodefaults -m 32M -serial null -device virtio-rng-pci,addr=4
+ * "-accel qtest -nodefaults -m 32M (fuzz_machine_ram_size) -serial null -device virtio-rng-pci,addr=4
  *  -drive file=TMP,format=raw,if=none,id=d0
  *  -device virtio-blk-pci,drive=d0,addr=5" (vl.c itself is not linked:
  * it owns main()).
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 static MachineState *machine;
+uint64_t fuzz_machine_ram_size = 32u << 20;
 
 /* One -drive or -device argument, as vl.c's create_from_args does it. */
 static bool add_arg(MachineState *ms, const char *arg, const char *implied,
@@ -81,7 +82,7 @@ MachineState *fuzz_machine(void)
     }
     ms = g_new0(MachineState, 1);
     ms->mc = machine_default();
-    ms->ram_size = 32u << 20;
+    ms->ram_size = fuzz_machine_ram_size;
     ms->cpu_model = g_strdup(target_info.default_cpu_model);
     ms->smp_cpus = ms->sockets = ms->cores = ms->threads = 1;
     g_mutex_init(&ms->lock);

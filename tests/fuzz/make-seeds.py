@@ -216,7 +216,7 @@ def main():
     riscv_virt_seeds()
     # migration (fuzz-migration.c): mode 2 with no patch, the machine's
     # own stream; seed-qtest-pc-stream is mode 0 and a stream saved by
-    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 32M
+    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 2M
     # -serial null" (the fuzz machine's sections, virtio blocks migration);
     # seed-kvm-counter-stream is mode 1 and the counter guest of
     # tests/functional/test_migration.py under KVM with -m 32M, saved by
