@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define MAX_LOOKUPS 64
+#define MAX_LOOKUPS 8
 
 static const char *const implied[] = { NULL, "type", "driver", "backend", "size" };
 
