@@ -26,6 +26,12 @@ void monitor_qmp_send(MonitorQMP *mon, JsonNode *msg)
     g_autofree char *line = NULL;
 
     json_append(json, msg, mon->pretty);
+    if (!mon->pretty) {
+        /* one line: compact JSON has no '\n' (strings escape theirs) */
+        g_string_append(json, "\r\n");
+        qemu_chr_write_all(mon->chr, (const uint8_t *)json->str, json->len);
+        return;
+    }
     g_string_append_c(json, '\n');
     /* QEMU's monitor sends every '\n' as "\r\n" (pretty has several) */
     line = monitor_crlf(json->str);

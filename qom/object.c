@@ -73,6 +73,18 @@ UserObject *user_object_find(const char *id)
     return NULL;
 }
 
+static void user_object_free(UserObject *obj)
+{
+    if (obj->priv && obj->type->free_priv) {
+        obj->type->free_priv(obj->priv);
+    }
+    if (obj->data) {
+        g_bytes_unref(obj->data);
+    }
+    g_free(obj->id);
+    g_free(obj);
+}
+
 bool user_object_create(QemuOpts *opts, GError **errp)
 {
     const char *type = qemu_opt_get(opts, "qom-type");
@@ -102,15 +114,24 @@ bool user_object_create(QemuOpts *opts, GError **errp)
     obj = g_new0(UserObject, 1);
     obj->type = info;
     obj->id = g_strdup(id);
+    /* create() may succeed before an unknown property is found */
     if (!info->create(obj, opts, errp) || !qemu_opts_check_unused(opts, errp)) {
-        g_free(obj->id);
-        if (obj->data) {
-            g_bytes_unref(obj->data);
-        }
-        g_free(obj);
+        user_object_free(obj);
         return false;
     }
     g_ptr_array_add(user_object_all(), obj);
+    return true;
+}
+
+bool user_object_delete(const char *id)
+{
+    UserObject *obj = user_object_find(id);
+
+    if (!obj) {
+        return false;
+    }
+    g_ptr_array_remove(user_object_all(), obj);
+    user_object_free(obj);
     return true;
 }
 

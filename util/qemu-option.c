@@ -32,7 +32,10 @@ static const char *get_token(const char *p, char stop, GString *out)
 
 static void opts_add(QemuOpts *opts, char *name, char *value)
 {
-    opts->opts = g_renew(QemuOpt, opts->opts, opts->nr + 1);
+    /* room for nr rounded up to a power of two: geometric growth */
+    if ((opts->nr & (opts->nr - 1)) == 0) {
+        opts->opts = g_renew(QemuOpt, opts->opts, opts->nr ? opts->nr * 2 : 1);
+    }
     opts->opts[opts->nr++] = (QemuOpt){ .name = name, .value = value };
 }
 

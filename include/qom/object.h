@@ -24,6 +24,8 @@ typedef struct ObjectTypeInfo {
     /* NULL, or false when this host cannot use the type: it is then left
      * out of qom-list-types (libvirt probes SEV support that way). */
     bool (*host_supports)(void);
+    /* NULL, or what frees obj->priv (a failed create, a deletion). */
+    void (*free_priv)(void *priv);
 } ObjectTypeInfo;
 
 struct UserObject {
@@ -39,6 +41,8 @@ struct UserObject {
 /* -object: create from parsed options ("qom-type" names the type). */
 bool user_object_create(QemuOpts *opts, GError **errp);
 UserObject *user_object_find(const char *id);
+/* Remove and free object id (nothing may use it any more); false: none. */
+bool user_object_delete(const char *id);
 /* Every object, in creation order (QMP). */
 GPtrArray *user_object_all(void);
 void object_type_register(const ObjectTypeInfo *info);

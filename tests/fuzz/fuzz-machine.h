@@ -12,6 +12,11 @@
 #include "hw/boards.h"
 #include "chardev/char.h"
 
+/*
+ * Its guest RAM (-m): 32 MiB unless a target sets less before its first
+ * fuzz_machine() (migration: every refused stream saves the whole RAM).
+ */
+extern uint64_t fuzz_machine_ram_size;
 /* The machine, created on first use; aborts if that fails. */
 MachineState *fuzz_machine(void);
 /* A "null" chardev named label (input is fed to its frontend directly). */

@@ -216,12 +216,30 @@ def main():
     riscv_virt_seeds()
     # migration (fuzz-migration.c): mode 2 with no patch, the machine's
     # own stream; seed-qtest-pc-stream is mode 0 and a stream saved by
-    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 32M
+    # QMP migrate from "qkvm-system-x86_64 -accel qtest -nodefaults -m 2M
     # -serial null" (the fuzz machine's sections, virtio blocks migration);
     # seed-kvm-counter-stream is mode 1 and the counter guest of
     # tests/functional/test_migration.py under KVM with -m 32M, saved by
     # QMP migrate (cpu and kvm-irqchip sections: refused by the machine)
     put('migration', 'own-state', bytes([2]))
+    # sev (fuzz-sev.c): NUL-separated fields: sev-guest properties,
+    # dh-cert-file and session-file contents, launch secret header and
+    # data (base64), gpa.  A launch secret is a 52-byte header and data
+    # in 16-byte units (SEV API 6.6).
+    import base64
+    b64 = lambda b: base64.b64encode(b).decode()
+    hdr, secret = b64(bytes(range(52))), b64(bytes(range(64)))
+    put('sev', 'sev-secret', '\0'.join([
+        'policy=0x1,cbitpos=51,reduced-phys-bits=1', b64(b'dh-cert' * 20),
+        b64(b'session' * 10) + '\n', hdr, secret]))
+    put('sev', 'sev-es-hashes-gpa', '\0'.join([
+        'policy=0x5,cbitpos=51,reduced-phys-bits=1,kernel-hashes=on,'
+        'legacy-vm-type=off,handle=7', b64(b'dh'), b64(b'session'), hdr,
+        secret, '0x3000']))
+    put('sev', 'bad-props', 'policy=0x100000000,cbitpos=47')
+    put('sev', 'bad-base64', '\0'.join([
+        'cbitpos=51,reduced-phys-bits=1', '!!not base64', 'QUJD', 'QUJ=',
+        'QUJDRA==']))
     # OVMF tails: reset block, hashes and secret areas; an entry too long
     put('ovmf', 'sev-es', ovmf_tail([
         ('00f771de-1a7e-4fcb-890e-68c77e2fb44e', struct.pack('<I', 0xffffe000)),

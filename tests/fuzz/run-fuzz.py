@@ -34,6 +34,8 @@ SUBJECTS = {
     'virtio': ['hw/virtio/', 'hw/pci/', 'block/block.c'],
     'x86-boot': ['hw/i386/x86-boot.c'],
     'ovmf': ['target/i386/sev/ovmf.c'],
+    'sev': ['target/i386/sev/sev.c', 'target/i386/sev/sev-sim.c',
+            'qom/object.c'],
     'elf-user': ['user/elfload.c'],
     'user-syscall': ['user/syscall', 'user/mmap.c', 'user/guest-mem.c'],
 }

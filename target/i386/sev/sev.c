@@ -73,12 +73,20 @@ static bool get_u32(QemuOpts *opts, const char *name, uint32_t def,
 
 static void sev_guest_free(SevGuest *sev)
 {
+    if (sev->backend) {
+        sev->backend->ops->free(sev->backend);
+    }
     g_free(sev->dh_cert_file);
     g_free(sev->session_file);
     g_free(sev->sev_device);
     g_free(sev);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SevGuest, sev_guest_free)
+
+static void sev_guest_free_priv(void *priv)
+{
+    sev_guest_free(priv);
+}
 
 static bool sev_guest_create(UserObject *obj, QemuOpts *opts, GError **errp)
 {
@@ -161,6 +169,7 @@ static const ObjectTypeInfo sev_guest_info_type = {
             "kernel-hashes=)",
     .create = sev_guest_create,
     .host_supports = sev_guest_host_supports,
+    .free_priv = sev_guest_free_priv,
 };
 OBJECT_TYPE_REGISTER(sev_guest_info_type)
 
@@ -175,14 +184,16 @@ static SevGuest *sev_of(MachineState *ms)
 static GBytes *read_base64_file(const char *what, const char *path,
                                 GError **errp)
 {
+    g_autofree char *buf = NULL;
     g_autofree char *text = NULL;
     size_t len;
     guchar *data;
     gsize n;
 
-    if (!qemu_read_file(what, path, &text, &len, errp)) {
+    if (!qemu_read_file(what, path, &buf, &len, errp)) {
         return NULL;
     }
+    text = g_strndup(buf, len);     /* the file's bytes end without a NUL */
     data = g_base64_decode(g_strstrip(text), &n);
     if (!n) {
         g_free(data);
