@@ -27,8 +27,6 @@ check-sanitizers:
 	ninja -C $(SAN_BUILD)
 	python3 scripts/run-tests.py $(SAN_BUILD) --suite unit --suite qtest
 
-# Boot the bundled demo guest: it prints on the serial console and
-# powers off, so the process exits 0.
 # Every libFuzzer target for 60 s, eleven targets in about 13 minutes
 # with the coverage pass (clang build with ASan+UBSan in
 # $(FUZZ_BUILD)); docs/devel/fuzzing.rst.
@@ -39,6 +37,8 @@ fuzz-smoke:
 	ninja -C $(FUZZ_BUILD)
 	nice -n 10 python3 tests/fuzz/run-fuzz.py $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
+# Boot the bundled demo guest: it prints on the serial console and
+# powers off, so the process exits 0.
 run: all
 	$(BUILD)/qkvm-system-x86_64 -nographic -no-reboot \
 	    -kernel $(BUILD)/tests/guests/demo.elf -append "hello from make run"
