@@ -416,7 +416,9 @@ static void net_send_tcp(Net *n, const uint8_t *gw_mac, uint8_t flags,
     put_be16(tcp + 14, 0xffff);                 /* window */
     /* RFC 793 3.1: the checksum covers a pseudo header */
     memcpy(pseudo, ip + 12, 8);
-    memcpy(tcp + 20, data, dlen);
+    if (dlen) {                                 /* data may be NULL */
+        memcpy(tcp + 20, data, dlen);
+    }
     pseudo[8] = 0; pseudo[9] = 6; pseudo[10] = 0; pseudo[11] = 20 + dlen;
     memcpy(pseudo + 12, tcp, 20 + dlen);
     c = inet_csum(pseudo, 12 + 20 + dlen);
