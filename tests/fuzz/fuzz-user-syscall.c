@@ -18,6 +18,7 @@
 #include "user/mmap.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <glib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -53,6 +54,32 @@ static const struct {
 };
 
 static int fds[3];
+
+/*
+ * rt_sigaction mirrors the guest's default/ignore dispositions onto the
+ * host (user/syscall-signal.c), as it must for a real program; here it
+ * would also replace libFuzzer's own handlers (SIGALRM drives -timeout:
+ * a guest SIG_DFL for it ended a campaign with "Alarm clock").  The
+ * host's dispositions are saved before the first input and put back
+ * after any input that changed them.
+ */
+static struct sigaction host_sigact[32];
+
+static void save_host_signals(void)
+{
+    for (int sig = 1; sig < 32; sig++) {
+        sigaction(sig, NULL, &host_sigact[sig]);
+    }
+}
+
+static void restore_host_signals(void)
+{
+    for (int sig = 1; sig < 32; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            sigaction(sig, &host_sigact[sig], NULL);
+        }
+    }
+}
 
 static uint64_t make_arg(Input *in, char kind)
 {
@@ -109,6 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static UserState us;
     Input in = { data, size };
+    bool touched_signals = false;
     size_t tail;
 
     if (!fds[0]) {
@@ -120,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fds[1] = p[1];
         fds[2] = memfd_create("fuzz-user", MFD_CLOEXEC);
         us.exec_path = g_strdup("/bin/true");
+        save_host_signals();
     } else {
         munmap(us.mem.base, us.mem.size + GUEST_GUARD_SIZE);
         g_array_free(us.mem.vmas, TRUE);
@@ -137,6 +166,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tail = MIN(size / 2, (size_t)SCRATCH_LEN);
     memcpy(us.mem.base + SCRATCH, data + size - tail, tail);
     in.left -= tail;
+    /* each input starts with the signal state of a new process */
+    memset(us.sigact, 0, sizeof(us.sigact));
+    us.sigmask = us.sigpending = 0;
 
     while (in.left) {
         uint8_t c = take(&in, 1) % G_N_ELEMENTS(calls);
@@ -146,6 +178,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             a[i] = make_arg(&in, calls[c].args[i]);
         }
         do_syscall(&us, calls[c].nr, a);
+        touched_signals |= calls[c].nr == SYS_rt_sigaction;
+    }
+    if (touched_signals) {
+        restore_host_signals();
     }
     return 0;
 }
