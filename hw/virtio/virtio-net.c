@@ -63,6 +63,8 @@ typedef struct VirtIONet {
 } VirtIONet;
 
 static void net_handle_rx(VirtIODevice *vdev, VirtQueue *vq);
+/* the device whose transmit handler this thread runs (it holds its lock) */
+static __thread VirtIONet *net_tx_device;
 
 /* Backend thread: queue the frame, header room first, and receive it
  * now or kick the receive queue's thread. */
@@ -93,14 +95,16 @@ static void net_deliver(void *opaque, const uint8_t *frame, size_t len)
      * pushes from its worker thread): no wake-up of the queue's thread,
      * two system calls and a thread switch less per frame.  Only a
      * trylock: this thread may hold the backend's lock, which a
-     * transmit handler takes under the device's, and a transmit
-     * handler's own slirp_input may land here with the device's lock.
+     * transmit handler takes under the device's.  Not at all from
+     * inside this device's transmit handler (its slirp_input may land
+     * here): the thread holds the device's lock then, and GMutex does
+     * not define a lock attempt by its holder.
      * Otherwise only the first frame of a burst kicks the queue's
      * thread: while frames wait, it has been kicked already and drains
      * them all, or it waits for buffers and the driver's kick for those
      * wakes it.
      */
-    if (g_mutex_trylock(n->vdev.lock)) {
+    if (net_tx_device != n && g_mutex_trylock(n->vdev.lock)) {
         net_handle_rx(&n->vdev, n->rx);
         g_mutex_unlock(n->vdev.lock);
     } else if (was_empty && write(n->rx->notify_fd, &one, sizeof(one)) < 0) {
@@ -235,10 +239,12 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
     VirtQueueElement *elem;
     bool pushed = false;
 
+    net_tx_device = n;
     while ((elem = virtqueue_pop(vq))) {
         if (elem->out_len < NET_HDR_LEN) {
             virtio_error(vdev, "transmit buffer without header");
             g_free(elem);
+            net_tx_device = NULL;
             return;
         }
         if (elem->out_len - NET_HDR_LEN <= NET_MAX_FRAME) {
@@ -274,6 +280,7 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         pushed = true;
         g_free(elem);
     }
+    net_tx_device = NULL;
     if (pushed) {
         if (n->nb->flush) {
             n->nb->flush(n->nb);
