@@ -280,13 +280,13 @@ static void net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         pushed = true;
         g_free(elem);
     }
-    net_tx_device = NULL;
     if (pushed) {
         if (n->nb->flush) {
             n->nb->flush(n->nb);
         }
         virtio_notify(vq);
     }
+    net_tx_device = NULL;
 }
 
 /* 5.1.4: struct virtio_net_config {mac[6], le16 status} */
