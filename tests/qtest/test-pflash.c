@@ -94,6 +94,22 @@ static void flash_end(Flash *f)
     g_free(f->dir);
 }
 
+/* Quit the VMM, check both image files hold what the test expects, clean
+ * up: what the guest saw through the flash reached the files (or not). */
+static void flash_end_files_match(Flash *f)
+{
+    g_autofree char *vars = NULL, *code = NULL;
+    gsize len;
+
+    qtest_quit(f->s);
+    f->s = NULL;
+    g_assert_true(g_file_get_contents(f->vars, &vars, &len, NULL));
+    g_assert_cmpmem(vars, len, f->vars_img, VARS_SIZE);
+    g_assert_true(g_file_get_contents(f->code, &code, &len, NULL));
+    g_assert_cmpmem(code, len, f->code_img, CODE_SIZE);
+    flash_end(f);
+}
+
 static void assert_array(Flash *f, uint64_t gpa, const uint8_t *expect,
                          size_t len)
 {
@@ -182,8 +198,6 @@ static void test_ovmf_probe(void)
 static void test_program_erase_persist(void)
 {
     Flash f;
-    g_autofree char *vars = NULL, *code = NULL;
-    gsize len;
 
     flash_start(&f);
     /* a plain write in read-array mode is no command: nothing changes */
@@ -207,13 +221,7 @@ static void test_program_erase_persist(void)
     memset(f.vars_img + 2 * BLOCK, 0xff, BLOCK);
     assert_array(&f, VARS_BASE, f.vars_img, VARS_SIZE);
 
-    qtest_quit(f.s);
-    f.s = NULL;
-    g_assert_true(g_file_get_contents(f.vars, &vars, &len, NULL));
-    g_assert_cmpmem(vars, len, f.vars_img, VARS_SIZE);
-    g_assert_true(g_file_get_contents(f.code, &code, &len, NULL));
-    g_assert_cmpmem(code, len, f.code_img, CODE_SIZE);
-    flash_end(&f);
+    flash_end_files_match(&f);
 }
 
 /*
@@ -268,8 +276,6 @@ static void test_readonly_and_errors(void)
 static void test_blockdev_form(void)
 {
     Flash f;
-    g_autofree char *vars = NULL, *code = NULL;
-    gsize len;
 
     flash_start_form(&f, true);
     assert_array(&f, CODE_BASE, f.code_img, CODE_SIZE);
@@ -288,13 +294,7 @@ static void test_blockdev_form(void)
     f.vars_img[0x20] = 0x3c;
     memset(f.vars_img + 3 * BLOCK, 0xff, BLOCK);
     assert_array(&f, VARS_BASE, f.vars_img, VARS_SIZE);
-    qtest_quit(f.s);
-    f.s = NULL;
-    g_assert_true(g_file_get_contents(f.vars, &vars, &len, NULL));
-    g_assert_cmpmem(vars, len, f.vars_img, VARS_SIZE);
-    g_assert_true(g_file_get_contents(f.code, &code, &len, NULL));
-    g_assert_cmpmem(code, len, f.code_img, CODE_SIZE);
-    flash_end(&f);
+    flash_end_files_match(&f);
 }
 
 /*
