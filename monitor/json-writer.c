@@ -30,8 +30,18 @@ static void append_string(GString *out, const char *s)
 
     g_string_append_c(out, '"');
     while (s < end) {
-        gunichar c = g_utf8_get_char_validated(s, end - s);
+        const char *run = s;
+        gunichar c;
 
+        /* printable ASCII needing no escape goes out as one block */
+        while (s < end && *s >= 0x20 && *s < 0x7F && *s != '"' && *s != '\\') {
+            s++;
+        }
+        g_string_append_len(out, run, s - run);
+        if (s == end) {
+            break;
+        }
+        c = g_utf8_get_char_validated(s, end - s);
         if (c == (gunichar)-1 || c == (gunichar)-2) {
             append_uescape(out, 0xFFFD);
             s++;
@@ -46,12 +56,8 @@ static void append_string(GString *out, const char *s)
         case '\n': g_string_append(out, "\\n"); break;
         case '\r': g_string_append(out, "\\r"); break;
         case '\t': g_string_append(out, "\\t"); break;
-        default:
-            if (c >= 0x20 && c < 0x7F) {
-                g_string_append_c(out, c);
-            } else {
-                append_uescape(out, c);
-            }
+        default:    /* a control character or non-ASCII */
+            append_uescape(out, c);
         }
     }
     g_string_append_c(out, '"');
