@@ -126,13 +126,23 @@ static uint16_t valid_vector(VirtIOPCIProxy *p, uint16_t v)
     return v < p->pci.msix.nr ? v : VIRTIO_NO_VECTOR;
 }
 
-static void kick_all(VirtIOPCIProxy *p)
+/*
+ * Queue q has buffers: wake its I/O thread, or under qtest (no vCPU thread
+ * to keep free; a test or fuzz input expects the kick handled when its
+ * write returns) handle it here.  Called with p->pci.lock held.
+ */
+static void kick_queue(VirtIOPCIProxy *p, unsigned q)
 {
     static const uint64_t one = 1;
-    for (unsigned i = 0; i < p->vdev->nvq; i++) {
-        if (write(p->vdev->vq[i].notify_fd, &one, sizeof(one)) < 0) {
-            /* the counter is only full if the thread is far behind */
+    VirtIODevice *vdev = p->vdev;
+    VirtQueue *vq = &vdev->vq[q];
+
+    if (!vdev->ms->accel->has_vcpus) {
+        if (virtio_queue_ready(vq) && vq->handle) {
+            vq->handle(vdev, vq);
         }
+    } else if (write(vq->notify_fd, &one, sizeof(one)) < 0) {
+        /* counter full: the thread has a kick to see already */
     }
 }
 
@@ -163,7 +173,10 @@ static void set_status(VirtIOPCIProxy *p, uint8_t status)
     vdev->status = status | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
     if ((status & VIRTIO_CONFIG_S_DRIVER_OK) &&
         !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
-        kick_all(p);    /* buffers made available before DRIVER_OK */
+        /* buffers made available before DRIVER_OK */
+        for (unsigned i = 0; i < vdev->nvq; i++) {
+            kick_queue(p, i);
+        }
     }
 }
 
@@ -282,20 +295,10 @@ static void modern_write(void *opaque, uint64_t off, uint64_t val,
     if (off >= VIRTIO_PCI_NOTIFY_OFF) {
         /* 4.1.4.4: queue n is kicked at notify_off(n) * multiplier */
         uint64_t q = (off - VIRTIO_PCI_NOTIFY_OFF) / VIRTIO_PCI_NOTIFY_MULT;
-        static const uint64_t one = 1;
-        if (q >= vdev->nvq) {
-            return;
-        }
-        if (!vdev->ms->accel->has_vcpus) {
-            /* qtest: no vCPU thread to keep free, and the test (or fuzz
-             * input) expects the kick handled when the write returns */
+        if (q < vdev->nvq) {
             g_mutex_lock(&p->pci.lock);
-            if (virtio_queue_ready(&vdev->vq[q]) && vdev->vq[q].handle) {
-                vdev->vq[q].handle(vdev, &vdev->vq[q]);
-            }
+            kick_queue(p, q);
             g_mutex_unlock(&p->pci.lock);
-        } else if (write(vdev->vq[q].notify_fd, &one, sizeof(one)) < 0) {
-            /* counter full: the thread has a kick to see already */
         }
         return;
     }
