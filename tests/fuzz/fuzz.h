@@ -8,6 +8,7 @@
 #ifndef TESTS_FUZZ_H
 #define TESTS_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,17 @@ static inline uint64_t take(Input *in, unsigned bytes)
 }
 /* optional (weak in replay.c): one-time set-up */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/*
+ * Defined (true) only in replay.c: a harness may spare a fuzzing campaign
+ * work whose cost grows with the input's numbers but reaches no new code,
+ * while the replay of the in-tree corpus (make check) still does it all.
+ */
+extern bool fuzz_replay __attribute__((weak));
+
+static inline bool fuzz_replaying(void)
+{
+    return &fuzz_replay && fuzz_replay;
+}
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool fuzz_replay = true;
+
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     return 0;
