@@ -8,6 +8,7 @@
 #include "qemu/error-report.h"
 
 #include <string.h>
+#include <zlib.h>
 
 void vmstate_register(MachineState *ms, const char *name, uint32_t instance,
                       uint32_t version, VMSaveFn *save, VMLoadFn *load,
@@ -122,26 +123,12 @@ bool vms_load_done(VMLoad *in, const char *what, GError **errp)
     return true;
 }
 
-/* Reflected CRC-32, polynomial 0xEDB88320 (ISO-HDLC / IEEE 802.3). */
+/*
+ * CRC-32 of ISO-HDLC / IEEE 802.3 (reflected, polynomial 0xEDB88320),
+ * chained: vms_crc32(vms_crc32(0, a), b) is the CRC of a then b.  zlib's
+ * crc32() is that function, several bytes a step.
+ */
 uint32_t vms_crc32(uint32_t crc, const void *p, size_t n)
 {
-    static uint32_t table[256];
-    static gsize table_done;
-    const uint8_t *b = p;
-
-    if (g_once_init_enter(&table_done)) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++) {
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[i] = c;
-        }
-        g_once_init_leave(&table_done, 1);
-    }
-    crc = ~crc;
-    while (n--) {
-        crc = table[(crc ^ *b++) & 0xff] ^ (crc >> 8);
-    }
-    return ~crc;
+    return crc32_z(crc, p, n);
 }

@@ -4,7 +4,7 @@
 set -eu
 PKGS=(
   build-essential meson ninja-build pkg-config python3
-  libglib2.0-dev libjson-glib-dev libfdt-dev
+  libglib2.0-dev libjson-glib-dev libfdt-dev zlib1g-dev
   device-tree-compiler acpica-tools binutils
   cpio xz-utils bc
   # e2fsprogs: mke2fs -d makes the nested Linux test's ext4 root image
