@@ -36,6 +36,7 @@ typedef struct QTestState {
     MachineState *ms;
     Chardev *chr;
     GString *inbuf;
+    GPtrArray *words;       /* split_words() */
     FILE *log;
     GTimer *timer;
     bool intercepting;
@@ -66,9 +67,18 @@ static void qtest_send(const char *line)
 
 static void G_GNUC_PRINTF(1, 2) qtest_sendf(const char *fmt, ...)
 {
-    va_list ap;
+    char small[128];    /* "OK 0x..." and the like: no allocation */
     g_autofree char *line = NULL;
+    va_list ap;
+    int n;
 
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < sizeof(small)) {
+        qtest_send(small);
+        return;
+    }
     va_start(ap, fmt);
     line = g_strdup_vprintf(fmt, ap);
     va_end(ap);
@@ -529,25 +539,49 @@ static size_t qtest_can_read(void *opaque)
     return 65536;
 }
 
+/*
+ * The words of a line, split in place at every space as g_strsplit(line,
+ * " ", 0) would ("a  b" has an empty middle word; "" has none), in an
+ * array kept from line to line: a test sends thousands of lines.
+ */
+static char **split_words(char *line)
+{
+    GPtrArray *w = qtest->words;
+
+    g_ptr_array_set_size(w, 0);
+    for (char *p = line, *sp; *line; p = sp + 1) {
+        g_ptr_array_add(w, p);
+        sp = strchr(p, ' ');
+        if (!sp) {
+            break;
+        }
+        *sp = '\0';
+    }
+    g_ptr_array_add(w, NULL);
+    return (char **)w->pdata;
+}
+
 static void qtest_read(void *opaque, const uint8_t *buf, size_t len)
 {
+    size_t done = 0;
     char *end;
 
     g_string_append_len(qtest->inbuf, (const char *)buf, len);
-    while ((end = memchr(qtest->inbuf->str, '\n', qtest->inbuf->len))) {
-        size_t linelen = end - qtest->inbuf->str;
-        g_autofree char *line = g_strndup(qtest->inbuf->str, linelen);
-        g_auto(GStrv) words = NULL;
+    /* each line in place; what they took is erased once, after them */
+    while ((end = memchr(qtest->inbuf->str + done, '\n',
+                         qtest->inbuf->len - done))) {
+        char *line = qtest->inbuf->str + done;
 
-        g_string_erase(qtest->inbuf, 0, linelen + 1);
+        *end = '\0';     /* a NUL before it ends the line, as it did */
+        done = end + 1 - qtest->inbuf->str;
         g_strchomp(line);               /* tolerate "\r\n" */
         qtest_log("R", line);
         if (qtest->log) {
             fputc('\n', qtest->log);
         }
-        words = g_strsplit(line, " ", 0);
-        qtest_process_command(words);
+        qtest_process_command(split_words(line));
     }
+    g_string_erase(qtest->inbuf, 0, done);
     if (qtest->inbuf->len > QTEST_MAX_LINE) {
         g_string_truncate(qtest->inbuf, 0);
         qtest_sendf("ERR line too long\n");
@@ -575,6 +609,7 @@ bool qtest_server_init(MachineState *ms, const char *spec, const char *log,
     qtest->ms = ms;
     qtest->chr = chr;
     qtest->inbuf = g_string_new(NULL);
+    qtest->words = g_ptr_array_new();
     qtest->timer = g_timer_new();
     if (!log) {
         qtest->log = stderr;            /* QEMU's default */
