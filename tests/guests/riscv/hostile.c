@@ -24,16 +24,16 @@
  *
  * Left out because a guest may legitimately end its machine or its only
  * hart through them (the test would end early, not find a bug): SRST
- * reset types 0-2 (shutdown, cold and warm reboot: SBI v2.0 10.1, table
- * 41; KVM compares the low 32 bits), HSM hart_stop (fid 1) and
- * hart_suspend (fid 3), SUSP sleep type 0 (suspend to RAM), the legacy
- * v0.1 shutdown (eid 8), and the sifive_test power-off device at
- * 0x100000.  Addresses that KVM writes to (STA shared memory) come from
- * a pool that never points into this image.  PMU is left out too: KVM
- * hands counter requests on to the outer firmware (OpenSBI 1.1 in the
- * nested test), which dies on garbage counter indices (seen under
- * qemu-system-riscv64: "sbi_trap_error ... a7=0x504d55"); that is not
- * the VMM under test.
+ * reset types 0-2 (shutdown, cold and warm reboot: SBI v2.0 10.1; the
+ * type is 32 bits wide, so its low 32 bits are kept >= 3), HSM hart_stop
+ * (fid 1) and hart_suspend (fid 3), SUSP sleep type 0 (suspend to RAM),
+ * the legacy v0.1 shutdown (eid 8), and the sifive_test power-off device
+ * at 0x100000.  Addresses that KVM writes to (STA shared memory) come from
+ * a pool that never points into this image.  PMU is left out too:
+ * OpenSBI 1.1, the outer firmware of the nested test, dies on garbage PMU
+ * calls (seen running this guest directly under qemu-system-riscv64
+ * -bios default: "sbi_trap_error", a7=0x504d55), and KVM passes counter
+ * operations on to that firmware; a failure there is not the VMM's.
  */
 #include <stdint.h>
 
