@@ -29,6 +29,15 @@
 #define SBI_ERR_NOT_SUPPORTED           (-2)
 #define SBI_ERR_INVALID_PARAM           (-3)
 
+/*
+ * Bytes one DBCN console_write hands to the chardev.  The call is
+ * "non-blocking" and "may do partial or no writes" (SBI v2.0, 12.1), the
+ * number written going back in sbiret.value; Linux loops on it.  Without
+ * a bound one ecall could hold this vCPU thread for a write of all guest
+ * RAM to the console (tests/guests/riscv/hostile.c makes that call).
+ */
+#define DBCN_WRITE_MAX                  4096
+
 static Chardev *console(CPUState *cs)
 {
     return cs->machine->serial_hds[0];
@@ -58,6 +67,7 @@ static void handle_dbcn(CPUState *cs, struct kvm_run *run)
             run->riscv_sbi.ret[1] = 0;
             return;
         }
+        num = MIN(num, DBCN_WRITE_MAX);
         console_write(cs, buf, num);
         run->riscv_sbi.ret[0] = SBI_SUCCESS;
         run->riscv_sbi.ret[1] = num;

@@ -8,6 +8,9 @@
 #         L2: the same kernel, a busybox /init that prints a marker, reads
 #             one line from the console (UART receive interrupt through
 #             the PLIC), echoes it, and powers off (SBI SRST) -> exit 0
+#       before that, the same qkvm runs tests/guests/riscv/hostile.c (a
+#       freestanding guest: garbage SBI calls and MMIO writes), is stopped
+#       and quit over QMP; one PASS/FAIL line per check of that run
 #
 # usage: riscv-linux-nested.sh SRC_DIR WORKDIR
 # Exit: 0 pass, 1 fail, 77 skip (with the reason on stdout).
@@ -126,6 +129,16 @@ nice ninja -C "$XB" qkvm-system-riscv64 > "$WORK/cross-build.log" 2>&1 ||
   { tail -30 "$WORK/cross-build.log"; fail "cross build of qkvm-system-riscv64 failed"; }
 QKVM=$XB/qkvm-system-riscv64
 log "cross-built $(file -b "$QKVM" 2>/dev/null | cut -d, -f1-2)"
+# the hostile guest: freestanding S-mode code at RAM + 2 MiB, an ELF
+# (one RWX segment: binutils >= 2.39 warns about it unless told)
+nowarn=
+riscv64-linux-gnu-ld --help 2>/dev/null | grep -q -- --no-warn-rwx-segments &&
+  nowarn=-Wl,--no-warn-rwx-segments
+riscv64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -ffreestanding -nostdlib \
+  -nostartfiles -static -fno-pic -mcmodel=medany -march=rv64imac_zicsr -mabi=lp64 \
+  -fno-asynchronous-unwind-tables -Wl,-N,--build-id=none $nowarn \
+  -Wl,-T,"$SRC/tests/guests/riscv/hostile.ld" -o "$B/hostile.elf" \
+  "$SRC/tests/guests/riscv/hostile.c" || fail "cross build of tests/guests/riscv/hostile.c failed"
 
 # --- kernel, kvm.ko, busybox -----------------------------------------------
 mkdir -p "$B/k" "$B/bb"
@@ -183,6 +196,7 @@ cp -L "$SYSROOT/usr/lib/riscv64-linux-gnu/$(basename "$interp")" "$O$interp" 2>/
   cp -L "$SYSROOT$interp" "$O$interp" || fail "no dynamic loader $interp"
 ln -s usr/lib "$O/lib" 2>/dev/null || true
 cp "$KERNEL" "$O/inner/Image"; cp "$B/inner.cpio.gz" "$O/inner/"
+cp "$B/hostile.elf" "$O/inner/"
 cat > "$O/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -190,10 +204,37 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo 1 > /proc/sys/kernel/printk
 insmod /kvm.ko || echo "insmod kvm failed"
 [ -c /dev/kvm ] && echo "OUTER-KVM-OK" || echo "OUTER-KVM-MISSING"
+ip link set lo up
+# --- the hostile guest: garbage SBI calls and MMIO, then QMP stop/quit ---
+h0=$(cut -d' ' -f1 /proc/uptime)
+timeout 600 /bin/qkvm-system-riscv64 -M virt -accel kvm -cpu host -m 64 -smp 1 \
+  -display none -serial file:/tmp/h-serial.log -kernel /inner/hostile.elf \
+  -qmp tcp:127.0.0.1:4445,server=on,wait=off -d guest_errors,unimp -D /tmp/h-debug.log \
+  < /dev/null > /tmp/h-stdout.log 2> /tmp/h-stderr.log &
+hpid=$!
+n=0
+while ! tr -d '\000' < /tmp/h-serial.log 2>/dev/null | grep -aqE 'HOSTILE-RISCV-(DONE|TRAP)' &&
+      kill -0 $hpid 2>/dev/null && [ $n -lt 3000 ]; do
+  sleep 0.2; n=$((n + 1))
+done
+h1=$(cut -d' ' -f1 /proc/uptime)
+printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"query-status"}' \
+  '{"execute":"stop"}' '{"execute":"query-status"}' '{"execute":"quit"}' |
+  timeout 20 nc 127.0.0.1 4445 > /tmp/h-qmp.log 2>&1
+wait $hpid
+hrc=$?
+h2=$(cut -d' ' -f1 /proc/uptime)
+tr -d '\000' < /tmp/h-serial.log | grep -a 'HOSTILE-RISCV' | sed 's/^.*HOSTILE-RISCV/HOSTILE| HOSTILE-RISCV/'
+sed 's/^/HQMP| /' /tmp/h-qmp.log
+sed 's/^/HERR| /' /tmp/h-stderr.log /tmp/h-stdout.log
+echo "HOSTILE-RC=$hrc start=$h0 done=$h1 end=$h2 serial-bytes=$(wc -c < /tmp/h-serial.log)" \
+  "log-lines=$(wc -l < /tmp/h-debug.log)" \
+  "log-sbi=$(grep -c 'SBI extension 0x[0-9a-f]* function [0-9]* not supported' /tmp/h-debug.log)" \
+  "log-suppressed=$(awk '/guest-triggered log messages suppressed/ {n += $1} END {print n + 0}' /tmp/h-debug.log)"
+head -3 /tmp/h-debug.log | sed 's/^/HLOG| /'
 mkfifo /tmp/in
 t0=$(cut -d' ' -f1 /proc/uptime)
 # stdin: a fifo we write one line into once the inner guest asks for it
-ip link set lo up
 timeout 900 /bin/qkvm-system-riscv64 -M virt -accel kvm -cpu host -m 256 -smp 2 \
   -qmp tcp:127.0.0.1:4444,server=on,wait=off \
   -nographic -kernel /inner/Image -initrd /inner/inner.cpio.gz \
@@ -255,6 +296,51 @@ chmod +x "$O/init"
 
 if [ -n "${QKVM_NESTED_PREPARE_ONLY:-}" ]; then log "prepared $B"; exit 0; fi
 
+# --- what the hostile guest's run must show ------------------------------------
+# One PASS/FAIL line per check; false if any failed.
+hostile_checks() {
+  local L=$1 bad=0 line rc elapsed sbi calls fwd notsupp lines logsbi supp
+  check() {   # check NAME CONDITION-STATUS
+    if [ "$2" = 0 ]; then echo "PASS: hostile: $1"; else echo "FAIL: hostile: $1"; bad=1; fi
+  }
+  line=$(grep -a '^HOSTILE-RC=' "$L" | tr -d '\r')
+  grep -aq 'HOSTILE| HOSTILE-RISCV-DONE' "$L"
+  check "the guest ran to its end (HOSTILE-RISCV-DONE on the UART)" $?
+  ! grep -aq 'HOSTILE| HOSTILE-RISCV-TRAP' "$L"
+  check "the guest took no unexpected trap" $?
+  grep -aq 'HOSTILE| HOSTILE-RISCV dbcn-unexpected=0' "$L"
+  check "every garbage DBCN call got the SBI answer it must (incl. at most 4 KiB for a whole-RAM write)" $?
+  grep -aq 'HOSTILE-RISCV-DBCN-WRITE' "$L"
+  check "a valid DBCN console_write reached the serial port" $?
+  sbi=$(grep -a 'HOSTILE| HOSTILE-RISCV sbi-calls=' "$L" | tr -d '\r')
+  calls=$(echo "$sbi" | sed -n 's/.*sbi-calls=\([0-9]*\).*/\1/p')
+  fwd=$(echo "$sbi" | sed -n 's/.*forwarded-unknown=\([0-9]*\).*/\1/p')
+  notsupp=$(echo "$sbi" | sed -n 's/.*not-supported=\([0-9]*\).*/\1/p')
+  [ "${calls:-0}" = 3000 ] && [ "${fwd:-0}" -gt 0 ] && [ "$notsupp" = "$fwd" ]
+  check "3000 garbage ecalls made; each of the ${fwd:-?} to unknown forwarded extensions answered NOT_SUPPORTED (${notsupp:-?})" $?
+  grep -aq 'HOSTILE| HOSTILE-RISCV mmio-writes=1500 mmio-reads=1500 access-faults=0' "$L"
+  check "1500 MMIO writes and 1500 reads of PLIC/UART/virtio/unmapped space, none refused with an access fault" $?
+  grep -aq '^HQMP| .*"status": *"running"' "$L" &&
+    grep -aq '^HQMP| .*"status": *"paused"' "$L" &&
+    grep -aq '^HQMP| .*"running": *false' "$L" &&
+    [ "$(grep -ac '^HQMP| {"return"' "$L")" = 5 ]
+  check "QMP: capabilities, query-status running, stop, query-status paused, quit all answered" $?
+  echo "$line" | grep -q '^HOSTILE-RC=0 '
+  check "qkvm exited 0 after quit ($(echo "$line" | cut -d' ' -f1))" $?
+  ! grep -aq '^HERR| ' "$L"
+  check "nothing on qkvm's stdout/stderr" $?
+  elapsed=$(echo "$line" | awk '{split($2,a,"=");split($4,c,"="); printf "%d", c[2]-a[2]}')
+  lines=$(echo "$line" | sed -n 's/.*log-lines=\([0-9]*\).*/\1/p')
+  logsbi=$(echo "$line" | sed -n 's/.*log-sbi=\([0-9]*\).*/\1/p')
+  supp=$(echo "$line" | sed -n 's/.*log-suppressed=\([0-9]*\).*/\1/p')
+  [ -n "$lines" ] && [ -n "$elapsed" ] && [ "$lines" -le $((101 * (elapsed + 2))) ]
+  check "-d log held to 100 lines a second (${lines:-?} lines in ${elapsed:-?} s)" $?
+  [ -n "$logsbi" ] && [ -n "$fwd" ] && [ "$logsbi" -le "$fwd" ] && [ $((logsbi + supp)) -ge "$fwd" ]
+  check "-d log accounts for every unknown SBI call: ${logsbi:-?} logged + ${supp:-?} counted as suppressed >= ${fwd:-?}" $?
+  echo "hostile run: $(echo "$line" | awk '{split($2,a,"=");split($3,b,"=");split($4,c,"="); printf "attack %.1f s, to exit %.1f s (outer guest clock)", b[2]-a[2], c[2]-a[2]}'), ${lines:-?} log lines, $(echo "$line" | sed -n 's/.*serial-bytes=\([0-9]*\).*/\1/p') serial bytes"
+  return $bad
+}
+
 # --- boot ------------------------------------------------------------------
 log "booting the outer riscv64 guest under TCG (limit ${OUTER_TIMEOUT}s), log $B/outer.log"
 start=$(date +%s.%N)
@@ -263,9 +349,10 @@ timeout "$OUTER_TIMEOUT" nice -n 10 qemu-system-riscv64 -M virt -cpu rv64,h=true
   -kernel "$KERNEL" -initrd "$B/outer.cpio" -append "console=ttyS0 panic=-1 quiet" \
   < /dev/null > "$B/outer.log" 2>&1
 end=$(date +%s.%N)
-grep -a -E 'OUTER-KVM|QKVM-RC|ISA-|CPU-|PAUSE|insmod|INNER\| (INNER|qkvm)|Kernel panic' "$B/outer.log" | tr -d '\r'
+grep -a -E 'OUTER-KVM|QKVM-RC|HOSTILE|HQMP|HERR|HLOG|ISA-|CPU-|PAUSE|insmod|INNER\| (INNER|qkvm)|Kernel panic' "$B/outer.log" | tr -d '\r'
 echo "outer run: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s"
 grep -aq OUTER-KVM-OK "$B/outer.log" || skip "no /dev/kvm inside the outer riscv64 guest (kvm.ko did not load)"
+hostile_checks "$B/outer.log" || hostile_failed=1
 grep -aq 'INNER| INNER-USERSPACE-OK' "$B/outer.log" || fail "the inner Linux did not reach userspace (see $B/outer.log)"
 grep -aq 'INNER| INNER-USERSPACE-OK cpus=2 ' "$B/outer.log" || fail "the inner Linux did not start its second hart (SBI HSM)"
 [ "$(grep -ac 'INNER| INNER-USERSPACE-OK cpus=2 ' "$B/outer.log")" = 2 ] ||
@@ -295,4 +382,5 @@ grep -aq "^CPU-H-ON rc=1 qkvm-system-riscv64: -cpu host,h=on: KVM cannot enable 
   fail "-cpu host,h=on was not refused with a clear error"
 rc_line=$(grep -a 'QKVM-RC=0 ' "$B/outer.log" | tr -d '\r')
 echo "inner boot: $(echo "$rc_line" | awk '{split($2,a,"=");split($3,b,"=");split($4,r,"=");split($5,c,"="); printf "start to ready %.1f s, reboot to ready %.1f s, to exit %.1f s (outer guest clock)", b[2]-a[2], r[2]-b[2], c[2]-a[2]}')"
+[ -z "${hostile_failed:-}" ] || fail "the hostile guest run failed a check (FAIL lines above)"
 echo PASS
