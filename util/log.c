@@ -46,14 +46,19 @@ static unsigned guest_lines, guest_dropped;
  * would lose how many messages a guest triggered at the end of its run
  * (the RISC-V hostile-guest test accounts for every one of its calls).
  */
+static void report_dropped(FILE *f)
+{
+    if (guest_dropped) {
+        fprintf(f, "%u guest-triggered log messages suppressed\n",
+                guest_dropped);
+        guest_dropped = 0;
+    }
+}
+
 static void guest_log_flush(void)
 {
     g_mutex_lock(&log_lock);
-    if (guest_dropped) {
-        fprintf(logfile ? logfile : stderr,
-                "%u guest-triggered log messages suppressed\n", guest_dropped);
-        guest_dropped = 0;
-    }
+    report_dropped(logfile ? logfile : stderr);
     g_mutex_unlock(&log_lock);
 }
 
@@ -66,12 +71,9 @@ void qemu_log_guest(const char *fmt, ...)
     g_mutex_lock(&log_lock);
     f = logfile ? logfile : stderr;
     if (now - guest_window_start >= G_USEC_PER_SEC) {
-        if (guest_dropped) {
-            fprintf(f, "%u guest-triggered log messages suppressed\n",
-                    guest_dropped);
-        }
+        report_dropped(f);
         guest_window_start = now;
-        guest_lines = guest_dropped = 0;
+        guest_lines = 0;
     }
     if (guest_lines < QEMU_LOG_GUEST_RATE) {
         guest_lines++;
