@@ -12,6 +12,14 @@
 #include <sys/random.h>
 
 #define RNG_QUEUE_SIZE  64
+/*
+ * Bytes one buffer gets at most.  The device "MAY use less than the
+ * entire buffer length" (virtio 1.2, 5.4.6.1), and drivers take what the
+ * used length says (Linux asks for 64 bytes at a time); without a bound a
+ * guest could have the queue's thread fill all of its RAM from getrandom
+ * in one request.
+ */
+#define RNG_FILL_MAX    4096
 /* 5.4: the device has no class of its own; QEMU says "other" (0xff) */
 #define PCI_CLASS_OTHERS 0xff0000
 
@@ -23,15 +31,15 @@ static void rng_handle(VirtIODevice *vdev, VirtQueue *vq)
     while ((elem = virtqueue_pop(vq))) {
         size_t done = 0;
 
-        for (unsigned i = 0; i < elem->in_num; i++) {
-            ssize_t n = getrandom(elem->in_sg[i].iov_base,
-                                  elem->in_sg[i].iov_len, 0);
+        for (unsigned i = 0; i < elem->in_num && done < RNG_FILL_MAX; i++) {
+            size_t want = MIN(elem->in_sg[i].iov_len, RNG_FILL_MAX - done);
+            ssize_t n = getrandom(elem->in_sg[i].iov_base, want, 0);
             if (n < 0) {
                 error_report("virtio-rng: getrandom: %s", g_strerror(errno));
                 break;
             }
             done += n;
-            if ((size_t)n < elem->in_sg[i].iov_len) {
+            if ((size_t)n < want) {
                 break;
             }
         }

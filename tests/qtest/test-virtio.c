@@ -511,6 +511,32 @@ static void test_zero_length(void)
     qtest_quit(s);
 }
 
+/*
+ * A buffer bigger than the device fills at once (4 KiB) gets a part of
+ * it, the used length saying how much (5.4.6.1); the rest is untouched.
+ */
+static void test_rng_fill_bounded(void)
+{
+    QTestState *s = start_rng();
+    QVirtioDev d;
+    QVirtQueue vq;
+    uint32_t id, len;
+    g_autofree uint8_t *b = g_malloc(16384);
+
+    ready_device(s, &d, &vq);
+    qtest_memset(s, BUF_RAM, 0, 16384);
+    qvirtqueue_desc(&vq, 0, BUF_RAM, 16384, QVRING_DESC_F_WRITE, 0);
+    qvirtqueue_make_avail(&vq, 0);
+    qvirtqueue_kick(&vq);
+    g_assert_true(qvirtqueue_wait_used(&vq, WAIT_MS, &id, &len));
+    g_assert_cmpuint(len, ==, 4096);
+    qtest_memread(s, BUF_RAM, b, 16384);
+    g_assert_false(all_zero(b + 4096 - 64, 64));
+    g_assert_true(all_zero(b + 4096, 16384 - 4096));
+    g_assert_cmpuint(qvirtio_get_status(&d) & QVIRTIO_S_NEEDS_RESET, ==, 0);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -526,6 +552,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-pci/event-idx", test_event_idx);
     g_test_add_func("/virtio-pci/intx", test_intx);
     g_test_add_func("/virtio-pci/zero-length", test_zero_length);
+    g_test_add_func("/virtio-pci/rng-fill-bounded", test_rng_fill_bounded);
     g_test_add_func("/virtio-pci/bad/buffer-outside-ram",
                     test_bad_buffer_outside_ram);
     g_test_add_func("/virtio-pci/bad/ring-outside-ram",
