@@ -315,8 +315,9 @@ static bool get_addr_len(char **w, unsigned nwords, unsigned want,
     return true;
 }
 
-static void cmd_read(char **w, unsigned nwords, bool b64)
+static void cmd_read(char **w, unsigned nwords)
 {
+    bool b64 = w[0][0] == 'b';      /* b64read */
     uint64_t addr, len;
     g_autofree uint8_t *data = NULL;
 
@@ -347,8 +348,9 @@ static void cmd_read(char **w, unsigned nwords, bool b64)
     }
 }
 
-static void cmd_write(char **w, unsigned nwords, bool b64)
+static void cmd_write(char **w, unsigned nwords)
 {
+    bool b64 = w[0][0] == 'b';      /* b64write */
     uint64_t addr, len;
     g_autofree uint8_t *data = NULL;
     size_t dlen;
@@ -497,41 +499,57 @@ static void cmd_set_irq_in(char **w, unsigned nwords)
     qtest_sendf("OK\n");
 }
 
+static void cmd_endianness(char **w, unsigned nwords)
+{
+    qtest_sendf("OK little\n");   /* x86 and riscv guests */
+}
+
+/* The protocol's commands (QEMU's system/qtest.c has the same names). */
+static const struct {
+    const char *name;
+    void (*fn)(char **w, unsigned nwords);
+} qtest_commands[] = {
+    { "outb", cmd_io }, { "outw", cmd_io }, { "outl", cmd_io },
+    { "inb", cmd_io }, { "inw", cmd_io }, { "inl", cmd_io },
+    { "readb", cmd_mem }, { "readw", cmd_mem },
+    { "readl", cmd_mem }, { "readq", cmd_mem },
+    { "writeb", cmd_mem }, { "writew", cmd_mem },
+    { "writel", cmd_mem }, { "writeq", cmd_mem },
+    { "read", cmd_read }, { "b64read", cmd_read },
+    { "write", cmd_write }, { "b64write", cmd_write },
+    { "memset", cmd_memset },
+    { "clock_step", cmd_clock }, { "clock_set", cmd_clock },
+    { "irq_intercept_in", cmd_irq_intercept },
+    { "irq_intercept_out", cmd_irq_intercept },
+    { "set_irq_in", cmd_set_irq_in },
+    { "endianness", cmd_endianness },
+};
+
 static void qtest_process_command(char **w)
 {
+    static GHashTable *by_name;     /* name -> index + 1 */
+    static gsize once;
     unsigned n = g_strv_length(w);
-    const char *c;
+    guint i;
 
+    if (g_once_init_enter(&once)) {
+        by_name = g_hash_table_new(g_str_hash, g_str_equal);
+        for (i = 0; i < G_N_ELEMENTS(qtest_commands); i++) {
+            g_hash_table_insert(by_name, (gpointer)qtest_commands[i].name,
+                                GUINT_TO_POINTER(i + 1));
+        }
+        g_once_init_leave(&once, 1);
+    }
     if (n == 0 || !*w[0]) {
         qtest_sendf("ERR empty command\n");
         return;
     }
-    c = w[0];
-    if (!strcmp(c, "outb") || !strcmp(c, "outw") || !strcmp(c, "outl") ||
-        !strcmp(c, "inb") || !strcmp(c, "inw") || !strcmp(c, "inl")) {
-        cmd_io(w, n);
-    } else if (!strcmp(c, "readb") || !strcmp(c, "readw") ||
-               !strcmp(c, "readl") || !strcmp(c, "readq") ||
-               !strcmp(c, "writeb") || !strcmp(c, "writew") ||
-               !strcmp(c, "writel") || !strcmp(c, "writeq")) {
-        cmd_mem(w, n);
-    } else if (!strcmp(c, "read") || !strcmp(c, "b64read")) {
-        cmd_read(w, n, c[0] == 'b');
-    } else if (!strcmp(c, "write") || !strcmp(c, "b64write")) {
-        cmd_write(w, n, c[0] == 'b');
-    } else if (!strcmp(c, "memset")) {
-        cmd_memset(w, n);
-    } else if (!strcmp(c, "clock_step") || !strcmp(c, "clock_set")) {
-        cmd_clock(w, n);
-    } else if (!strcmp(c, "irq_intercept_in") || !strcmp(c, "irq_intercept_out")) {
-        cmd_irq_intercept(w, n);
-    } else if (!strcmp(c, "set_irq_in")) {
-        cmd_set_irq_in(w, n);
-    } else if (!strcmp(c, "endianness")) {
-        qtest_sendf("OK little\n");   /* x86 and riscv guests */
-    } else {
-        qtest_sendf("FAIL Unknown command '%s'\n", c);
+    i = GPOINTER_TO_UINT(g_hash_table_lookup(by_name, w[0]));
+    if (!i) {
+        qtest_sendf("FAIL Unknown command '%s'\n", w[0]);
+        return;
     }
+    qtest_commands[i - 1].fn(w, n);
 }
 
 static size_t qtest_can_read(void *opaque)
