@@ -23,6 +23,9 @@
 struct PCIBus {
     MachineState *ms;
     PCIDevice *devices[PCI_SLOT_MAX * PCI_FUNC_MAX];
+    /* the same devices, packed: every BAR access searches them */
+    PCIDevice *plugged[PCI_SLOT_MAX * PCI_FUNC_MAX];
+    unsigned nr_plugged;
     /* windows the bus decodes BARs in, and where the next BAR goes */
     uint64_t mem_base, mem_size, mem_next;
     uint64_t io_base, io_size, io_next;
@@ -56,9 +59,9 @@ PCIDevice *pci_bus_device(PCIBus *bus, unsigned devfn)
 /* Find the BAR of `io` type decoding addr; called with map_lock held. */
 static PCIBar *bar_find(PCIBus *bus, bool io, uint64_t addr)
 {
-    for (unsigned i = 0; i < G_N_ELEMENTS(bus->devices); i++) {
-        PCIDevice *d = bus->devices[i];
-        for (int b = 0; d && b < PCI_NUM_BARS; b++) {
+    for (unsigned i = 0; i < bus->nr_plugged; i++) {
+        PCIDevice *d = bus->plugged[i];
+        for (int b = 0; b < PCI_NUM_BARS; b++) {
             PCIBar *bar = &d->bars[b];
             if (bar->size && bar->addr != PCI_BAR_UNMAPPED &&
                 !!(bar->type & PCI_BASE_ADDRESS_SPACE_IO) == io &&
@@ -487,6 +490,7 @@ bool pci_bus_add_device(PCIBus *bus, PCIDevice *d, QemuOpts *opts,
         d->intx = qemu_allocate_irq(pci_intx_handler, bus->ms, d->intx_gsi);
     }
     bus->devices[devfn] = d;
+    bus->plugged[bus->nr_plugged++] = d;    /* a free devfn: there is room */
     msix_setup_irqfds(d);
     qemu_register_reset(bus->ms, pci_device_reset, d);
     pci_device_reset(d);

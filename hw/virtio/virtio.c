@@ -13,6 +13,7 @@
 #include "hw/boards.h"
 #include "qemu/bswap.h"
 #include "qemu/error-report.h"
+#include "qemu/log.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -86,6 +87,7 @@ void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
 {
     va_list ap;
     g_autofree char *msg = NULL;
+    gint64 now;
 
     if (vdev->broken) {
         return;
@@ -93,7 +95,20 @@ void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    error_report("%s: %s: device needs reset", vdev->vc->name, msg);
+    /*
+     * The guest can reset the device and break it again at will: stderr
+     * gets at most one such line a second per device, the rest go to the
+     * (rate-limited) -d guest_errors log.
+     */
+    now = g_get_monotonic_time();
+    if (!vdev->error_reported_at ||
+        now - vdev->error_reported_at >= G_USEC_PER_SEC) {
+        vdev->error_reported_at = now;
+        error_report("%s: %s: device needs reset", vdev->vc->name, msg);
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: %s: device needs reset\n",
+                      vdev->vc->name, msg);
+    }
     vdev->broken = true;
     /* 2.1.2: tell the driver through the status and a config change */
     vdev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;

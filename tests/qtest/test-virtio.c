@@ -8,6 +8,7 @@
 #include "qvirtio.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #define RNG_SLOT     4
 #define RNG_DEVFN    (RNG_SLOT << 3)
@@ -403,6 +404,48 @@ static void test_bad_buffer_outside_ram(void)
     qtest_quit(s);
 }
 
+/*
+ * A guest that breaks the device again and again after each reset: stderr
+ * gets at most one "device needs reset" line a second, the others go to
+ * the -d guest_errors log (rate-limited itself).
+ */
+static void test_bad_repeated_break_logged(void)
+{
+    g_autofree char *log = g_build_filename(g_get_tmp_dir(),
+                                            "qtest-virtio-log-XXXXXX", NULL);
+    g_autofree char *text = NULL;
+    const unsigned breaks = 5;
+    unsigned logged = 0;
+    gint64 start, seconds;
+    QTestState *s;
+    QVirtioDev d;
+    QVirtQueue vq;
+    int fd = g_mkstemp(log);
+
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    s = qtest_initf(RNG_ARGS " -d guest_errors -D %s", log);
+    start = g_get_monotonic_time();
+    for (unsigned i = 0; i < breaks; i++) {
+        ready_device(s, &d, &vq);
+        qvirtqueue_desc(&vq, 0, 0xf0000000, 64, QVRING_DESC_F_WRITE, 0);
+        qvirtqueue_make_avail(&vq, 0);
+        qvirtqueue_kick(&vq);
+        g_assert_true(qvirtio_wait_status(&d, QVIRTIO_S_NEEDS_RESET, WAIT_MS));
+    }
+    seconds = (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+    qtest_quit(s);
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    for (const char *p = text; (p = strstr(p, "device needs reset")); p++) {
+        logged++;
+    }
+    unlink(log);
+    /* the first break is always on stderr; of the rest, at most one a
+     * second went there too */
+    g_assert_cmpuint(logged, <=, breaks - 1);
+    g_assert_cmpint(logged, >=, (gint64)breaks - 1 - (seconds + 1));
+}
+
 static void test_bad_ring_outside_ram(void)
 {
     QTestState *s = start_rng();
@@ -561,5 +604,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-pci/bad/indirect-loop", test_bad_indirect_loop);
     g_test_add_func("/virtio-pci/bad/huge-buffer", test_bad_huge_buffer);
     g_test_add_func("/virtio-pci/bad/avail", test_bad_avail);
+    g_test_add_func("/virtio-pci/bad/repeated-break-logged",
+                    test_bad_repeated_break_logged);
     return g_test_run();
 }

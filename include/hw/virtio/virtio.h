@@ -108,6 +108,7 @@ struct VirtIODevice {
     uint8_t config_generation;
     uint16_t config_vector;
     bool broken;
+    gint64 error_reported_at;   /* virtio_error's last line on stderr */
     VirtQueue vq[VIRTIO_QUEUE_MAX];
     unsigned nvq;
     /* the transport's lock: held by handlers; completions take it */
