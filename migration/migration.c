@@ -62,8 +62,9 @@ static bool clock_load(void *opaque, VMLoad *in, bool apply, GError **errp)
     if (!vms_load_done(in, "clock", errp)) {
         return false;
     }
-    if (ns < 0) {
-        error_setg(errp, "negative virtual clock");
+    if (ns < 0 || ns > QEMU_CLOCK_MAX_NS) {
+        error_setg(errp, "virtual clock %" G_GINT64_FORMAT " out of range",
+                   ns);
         return false;
     }
     if (apply) {

@@ -32,10 +32,19 @@ int64_t qemu_clock_get_ns(void);
  * the state was saved (armed timers keep their expiries: re-arm them).
  */
 void qemu_clock_set_ns(int64_t ns);
+/*
+ * The virtual clock never passes this (146 years): an expiry computed as
+ * "now + delay" by a device cannot overflow.  Only qtest and an incoming
+ * migration stream could ask for more; the one saturates, the other is
+ * refused.
+ */
+#define QEMU_CLOCK_MAX_NS   (INT64_MAX / 2)
+
 /* qtest: from now on the clock only moves by qemu_clock_advance_to(). */
 void qemu_clock_set_manual(void);
 /*
- * Move a manual clock forward to ns (never back), stopping at each timer
+ * Move a manual clock forward to ns (never back, nor past
+ * QEMU_CLOCK_MAX_NS), stopping at each timer
  * expiry on the way to run the timers due then, in order of expiry.
  * Returns the new clock value.
  */

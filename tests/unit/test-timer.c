@@ -267,6 +267,60 @@ static void test_advance_backwards(void)
 }
 
 /*
+ * A step of a million periods of a periodic timer: the first ten
+ * thousand expiries run in order, then the clock jumps to the target and
+ * the timer runs once, late (a qtest fuzz input set the clock 292 years
+ * ahead with the RTC's 1 Hz timer armed, and the walk never ended).
+ */
+static void test_advance_far(void)
+{
+    Log log;
+    Probe *p;
+    int64_t start, target;
+
+    qemu_clock_set_manual();
+    log_init(&log);
+    p = probe_new(&log, 1);
+    p->rearm_left = G_MAXINT;
+    p->rearm_ns = MS;
+    start = qemu_clock_advance_to(qemu_clock_get_ns() + 1000);
+    timer_mod(p->timer, start + MS);
+    target = start + 1000000 * MS;
+    g_assert_cmpint(qemu_clock_advance_to(target), ==, target);
+    g_assert_cmpuint(log.ids->len, ==, 10001);
+    g_assert_cmpint(log_time(&log, 9999), ==, start + 10000 * MS);
+    g_assert_cmpint(log_time(&log, 10000), ==, target);
+    g_assert_cmpint(timer_expire_time_ns(p->timer), ==, target + MS);
+    probe_free(p);
+    log_free(&log);
+}
+
+/*
+ * The clock stops at QEMU_CLOCK_MAX_NS however far it is asked to go, so
+ * "now + delay" still fits (a qtest fuzz input stepped it to INT64_MAX
+ * and the UART's receive timeout overflowed).  Run last: the manual
+ * clock never goes back.
+ */
+static void test_advance_ceiling(void)
+{
+    Log log;
+    Probe *p;
+    int64_t now;
+
+    qemu_clock_set_manual();
+    log_init(&log);
+    p = probe_new(&log, 1);
+    timer_mod(p->timer, QEMU_CLOCK_MAX_NS - 1);
+    now = qemu_clock_advance_to(G_MAXINT64);
+    g_assert_cmpint(now, ==, QEMU_CLOCK_MAX_NS);
+    g_assert_cmpint(qemu_clock_get_ns(), ==, QEMU_CLOCK_MAX_NS);
+    g_assert_cmpuint(log.ids->len, ==, 1);
+    g_assert_cmpint(qemu_clock_advance_to(G_MAXINT64), ==, QEMU_CLOCK_MAX_NS);
+    probe_free(p);
+    log_free(&log);
+}
+
+/*
  * On the manual clock the main-loop source never sleeps towards a
  * deadline (only qtest moves the clock) but runs timers already due.
  */
@@ -472,5 +526,7 @@ int main(int argc, char **argv)
                     test_delete_from_callback);
     g_test_add_func("/timer/manual/advance-backwards", test_advance_backwards);
     g_test_add_func("/timer/manual/source", test_source_manual);
+    g_test_add_func("/timer/manual/advance-far", test_advance_far);
+    g_test_add_func("/timer/manual/advance-ceiling", test_advance_ceiling);
     return g_test_run();
 }
