@@ -36,11 +36,11 @@ static uint64_t pick_addr(Input *in, const IOBus *bus, uint64_t limit)
 static const char size_chr[] = { 'b', 'w', 'l', 'q' };
 
 /*
- * A raw line asking read, b64read or memset for more than this is left
- * out under libFuzzer: the transfer costs a few instrumented operations
- * per byte (a 48-byte line can ask for 4 GiB) and reaches nothing a short
- * one does not; the regress-timeout-* inputs that found the slow paths
- * still replay them in full (make check).
+ * A raw line asking read, b64read, write, b64write or memset to move more
+ * than this is left out under libFuzzer: the transfer costs a few
+ * instrumented operations per byte (a 48-byte line can ask for 4 GiB)
+ * and reaches nothing a short one does not; the regress-timeout-* inputs
+ * that found the slow paths still replay them in full (make check).
  */
 #define FUZZ_MAX_TRANSFER (64 * 1024)
 
