@@ -178,7 +178,8 @@ static void rtc_take_regs_time(RTCState *s)
      * The guest may write any date from the year 0 to 25599 (century 0x99
      * and non-BCD garbage): saturate at 1900 (the registers cannot show
      * earlier years: to_reg() of a negative value) and at 146 years after
-     * 1970, so that the nanosecond clock arithmetic cannot overflow (fuzz
+     * 1970, so that the nanosecond clock arithmetic cannot overflow with
+     * the clock itself at most QEMU_CLOCK_MAX_NS, 73 years (fuzz
      * findings).
      */
     const int64_t min_s = -2208988800LL;    /* 1900-01-01T00:00:00Z */

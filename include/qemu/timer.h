@@ -33,12 +33,13 @@ int64_t qemu_clock_get_ns(void);
  */
 void qemu_clock_set_ns(int64_t ns);
 /*
- * The virtual clock never passes this (146 years): an expiry computed as
- * "now + delay" by a device cannot overflow.  Only qtest and an incoming
- * migration stream could ask for more; the one saturates, the other is
- * refused.
+ * The virtual clock never passes this (73 years of uptime): an expiry
+ * computed as "now + delay" by a device cannot overflow, nor can the
+ * RTC's date (at most 146 years after 1970) plus the clock.  Only qtest
+ * and an incoming migration stream could ask for more; the one
+ * saturates, the other is refused.
  */
-#define QEMU_CLOCK_MAX_NS   (INT64_MAX / 2)
+#define QEMU_CLOCK_MAX_NS   (INT64_MAX / 4)
 
 /* qtest: from now on the clock only moves by qemu_clock_advance_to(). */
 void qemu_clock_set_manual(void);
