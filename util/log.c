@@ -41,11 +41,7 @@ void qemu_log(const char *fmt, ...)
 static gint64 guest_window_start;
 static unsigned guest_lines, guest_dropped;
 
-/*
- * At exit, the count dropped in the last window: without it the log
- * would lose how many messages a guest triggered at the end of its run
- * (the RISC-V hostile-guest test accounts for every one of its calls).
- */
+/* The count dropped in the window that ends now, if any; log_lock held. */
 static void report_dropped(FILE *f)
 {
     if (guest_dropped) {
@@ -55,6 +51,11 @@ static void report_dropped(FILE *f)
     }
 }
 
+/*
+ * At exit, the count dropped in the last window: without it the log
+ * would lose how many messages a guest triggered at the end of its run
+ * (the RISC-V hostile-guest test accounts for every one of its calls).
+ */
 static void guest_log_flush(void)
 {
     g_mutex_lock(&log_lock);
